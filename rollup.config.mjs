@@ -1,0 +1,49 @@
+// Builds dist/: the script-tag bundle (IIFE, global `northstar`), the ESM
+// build, the copy-paste snippet with its CSP hash, and the type declarations.
+import { createHash } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import nodeResolve from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import esbuild from 'rollup-plugin-esbuild'
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
+const transform = () => [nodeResolve(), esbuild({ target: 'es2020', define: { __VERSION__: JSON.stringify(version) } })]
+const minify = () => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } })
+
+/** The snippet is pasted inline: publish the hash a `script-src 'sha256-…'` CSP needs. */
+const snippetHash = {
+  name: 'snippet-hash',
+  generateBundle(_, bundle) {
+    const code = bundle['snippet.min.js'].code.trim()
+    bundle['snippet.min.js'].code = code
+    this.emitFile({ type: 'asset', fileName: 'snippet.sha256', source: `sha256-${createHash('sha256').update(code).digest('base64')}\n` })
+  },
+}
+
+/** Declarations: tsc 7 has no JavaScript API, so run it as a command. */
+const declarations = {
+  name: 'declarations',
+  writeBundle() {
+    execFileSync('node_modules/.bin/tsc', ['sdk/index.ts', '--ignoreConfig', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
+      '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom,dom.iterable', '--skipLibCheck', '--strict'], { stdio: 'inherit' })
+    writeFileSync('dist/northstar.d.ts', "export * from './types/index.js'\n")
+  },
+}
+
+export default [
+  {
+    input: 'sdk/browser.ts',
+    output: { file: 'dist/northstar.js', format: 'iife', name: 'northstar', plugins: [minify()] },
+    plugins: transform(),
+  },
+  {
+    input: 'sdk/index.ts',
+    output: { file: 'dist/northstar.mjs', format: 'es' },
+    plugins: [...transform(), declarations],
+  },
+  {
+    input: 'sdk/snippet.js',
+    output: { file: 'dist/snippet.min.js', format: 'es', plugins: [minify(), snippetHash] },
+  },
+]

@@ -1,0 +1,38 @@
+// Several tabs share one IndexedDB queue; only one of them may send it at a
+// time, or every tab would post the same persisted messages. The Web Locks API
+// does that exactly. It is missing in non-secure contexts (plain http on a LAN
+// host), where a lease in localStorage stands in.
+import { uuidv7 } from './id'
+import type { Local } from './storage'
+
+/** Runs `fn` while holding the lock; resolves undefined without running it when another tab holds the lease. */
+export type Lock = <T>(fn: () => Promise<T>) => Promise<T | undefined>
+
+const LEASE = 10_000
+const SETTLE = 50
+
+export function createLock(name: string, local: Local, locks = typeof navigator != 'undefined' ? navigator.locks : undefined): Lock {
+  if (locks) return (fn) => locks.request(name, fn)
+
+  const me = uuidv7()
+  const holder = () => {
+    const [id, until] = (local.get(name) || '').split(' ')
+    return id && +until! > Date.now() ? id : undefined
+  }
+  const claim = () => local.set(name, `${me} ${Date.now() + LEASE}`)
+
+  return async (fn) => {
+    if ((holder() || me) != me) return undefined
+    claim()
+    // Two tabs may claim at once; the last write wins. Wait for it to land, then look.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE))
+    if (holder() != me) return undefined
+    const renew = setInterval(claim, LEASE / 3)
+    try {
+      return await fn()
+    } finally {
+      clearInterval(renew)
+      if (holder() == me) local.remove(name)
+    }
+  }
+}

@@ -1,0 +1,290 @@
+// The durable queue: every message is kept in memory and mirrored to the
+// store (IndexedDB) within a tick, sent in batches by one tab at a time, and
+// forgotten only once the collector has answered for it. Resending is always
+// preferred to losing: the collector drops duplicates by messageId.
+import type { Lock } from './lock'
+import type { Local, Store } from './storage'
+import { backoff, beacon, hasKeepalive, post, type Outcome } from './transport'
+import type { Rejection } from './wire'
+
+export interface QueueOptions {
+  url: string
+  writeKey: string
+  /** Send as soon as this many messages wait. */
+  flushAt: number
+  /** Otherwise send this long after the first message waits (ms). */
+  flushInterval: number
+  /** Beyond this many messages the oldest are dropped, and counted in the next batch. */
+  maxQueue: number
+  store: Store
+  local: Local
+  lock: Lock
+  warn(message: string): void
+}
+
+export interface FlushResult {
+  error?: string
+}
+
+type Item = [id: string, json: string]
+
+/** The collector's limit for one batch (DESIGN.md). */
+const MAX_BATCH = 500 * 1024
+/** Browsers share this budget among the bodies of all keepalive requests in flight (Fetch standard, 4.5). */
+const KEEPALIVE_QUOTA = 65_536
+const DROPPED = 'northstar:dropped'
+
+export function byteLength(s: string): number {
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    // 2 bytes below U+0800, 3 above, 4 for a surrogate pair (JSON.stringify leaves no lone surrogates)
+    if (c > 0x7f) n += c < 0x800 ? 1 : c >= 0xd800 && c < 0xdc00 ? (i++, 2) : 2
+  }
+  return n
+}
+
+const byId = (a: Item, b: Item) => (a[0] < b[0] ? -1 : 1)
+
+export function createQueue(o: QueueOptions) {
+  /** This page's messages not yet confirmed, oldest first; ids are UUIDv7, so they sort by time. */
+  const memory = new Map<string, string>()
+  /** Ids in memory but not in the store: waiting for the next write, or the write failed (quota, blocked). */
+  const unstored = new Set<string>()
+  /** Ids in a keepalive request that has not answered yet. */
+  const inKeepalive = new Set<string>()
+  let writes: string[] = []
+  let evicted: string[] = []
+  let persisted: Promise<unknown> = Promise.resolve()
+  let dropped = +(o.local.get(DROPPED) || 0)
+  let keepaliveBytes = 0
+  let attempt = 0
+  let stopped = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let due = Infinity
+  let running: Promise<FlushResult> | undefined
+  let queued: Promise<FlushResult> | undefined
+
+  const backlog = () => memory.size - inKeepalive.size
+  const overhead = byteLength(envelope([], 1e9)) + 1
+
+  // Whatever earlier pages (or tabs) left behind joins this page's queue, in time order.
+  o.store.entries().then((items) => {
+    const mine = [...memory]
+    memory.clear()
+    for (const [id, json] of [...items, ...mine]) if (typeof json == 'string') memory.set(id, json)
+    if (items.length) schedule(0)
+  }, () => o.warn('IndexedDB is unavailable: messages are kept in memory only'))
+
+  function envelope(items: Item[], reported: number): string {
+    const context = reported ? `"context":{"droppedMessages":${reported}},` : ''
+    return `{"writeKey":${JSON.stringify(o.writeKey)},"sentAt":"${new Date().toISOString()}",${context}"batch":[${items.map((i) => i[1]).join(',')}]}`
+  }
+
+  /** Items from `start` whose batch stays within `limit` bytes; at least one unless `skip` (then those too big are left out). */
+  function take(items: Item[], start: number, limit: number, skip = false): Item[] {
+    const batch: Item[] = []
+    for (let i = start, size = overhead; i < items.length; i++) {
+      const n = byteLength(items[i]![1]) + 1
+      if (size + n > limit && (skip || batch.length)) {
+        if (skip) continue
+        break
+      }
+      batch.push(items[i]!)
+      size += n
+    }
+    return batch
+  }
+
+  function schedule(delay: number) {
+    const at = Date.now() + delay
+    if (timer && at >= due) return
+    clearTimeout(timer)
+    due = at
+    timer = setTimeout(() => {
+      timer = undefined
+      due = Infinity
+      flush()
+    }, delay)
+  }
+
+  let writeScheduled = false
+  function write() {
+    writeScheduled = false
+    const items = writes.flatMap((id): Item[] => (memory.has(id) ? [[id, memory.get(id)!]] : []))
+    const gone = evicted
+    writes = []
+    evicted = []
+    persisted = Promise.all([
+      persisted,
+      items.length &&
+        o.store.setMany(items).then(
+          () => items.forEach(([id]) => unstored.delete(id)),
+          // quota exceeded or storage blocked: these stay in memory and are sent from there
+          () => o.warn('IndexedDB refused a write: those messages are kept in memory only'),
+        ),
+      gone.length && o.store.delMany(gone).catch(() => {}),
+    ])
+  }
+  function writeSoon() {
+    if (!writeScheduled) {
+      writeScheduled = true
+      queueMicrotask(write)
+    }
+  }
+
+  function evict(id: string) {
+    memory.delete(id)
+    unstored.delete(id)
+    evicted.push(id)
+    writeSoon()
+    o.local.set(DROPPED, String(++dropped))
+  }
+
+  function push(id: string, json: string) {
+    if (memory.size >= o.maxQueue) evict(memory.keys().next().value!)
+    memory.set(id, json)
+    unstored.add(id)
+    writes.push(id)
+    writeSoon()
+    if (!attempt && !stopped) schedule(backlog() >= o.flushAt ? 0 : o.flushInterval)
+  }
+
+  /** Forget what the collector answered for: stored, or rejected for good. */
+  function settle(batch: Item[], rejected: Rejection[], reported: number) {
+    for (const r of rejected) o.warn(`The collector rejected message ${batch[r.index]?.[0]}: ${r.message}`)
+    const ids = batch.map(([id]) => id)
+    for (const id of ids) {
+      memory.delete(id)
+      unstored.delete(id)
+    }
+    dropped -= reported
+    if (dropped) o.local.set(DROPPED, String(dropped))
+    else o.local.remove(DROPPED)
+    return o.store.delMany(ids).catch(() => {})
+  }
+
+  async function send(batch: Item[]): Promise<Outcome> {
+    const reported = dropped
+    const outcome = await post(o.url, envelope(batch, reported))
+    if (outcome.ok) await settle(batch, outcome.rejected, reported)
+    return outcome
+  }
+
+  function fail(outcome: Outcome & { ok: false }): FlushResult {
+    const { status } = outcome
+    if (status == 401 || status == 403) {
+      stopped = true
+      o.warn(`The collector refused the write key (HTTP ${status}): sending stops until the page is reloaded; the queue is kept`)
+    } else {
+      schedule(Math.max(outcome.retryAfter ?? 0, backoff(attempt++)))
+    }
+    return { error: status ? `HTTP ${status}` : 'network error' }
+  }
+
+  /** One pass over everything waiting, under the cross-tab lock. */
+  async function round(): Promise<FlushResult> {
+    await persisted
+    const known = [...memory.keys()].filter((id) => !unstored.has(id))
+    let stored: Item[] | undefined
+    try {
+      stored = await o.store.entries()
+    } catch {
+      // the store is unreadable: send what this page holds
+    }
+    if (stored) {
+      const present = new Set(stored.map(([id]) => id))
+      for (const id of known) if (!present.has(id)) memory.delete(id) // another tab delivered it
+      for (const [id] of stored.splice(0, stored.length - o.maxQueue)) evict(id)
+    }
+    const items = new Map(stored ?? known.map((id): Item => [id, memory.get(id)!]))
+    for (const id of unstored) items.set(id, memory.get(id)!)
+    for (const id of inKeepalive) items.delete(id)
+    const sorted = [...items].filter(([, json]) => typeof json == 'string').sort(byId)
+
+    for (let start = 0, limit = MAX_BATCH; start < sorted.length; ) {
+      const batch = take(sorted, start, limit)
+      const outcome = await send(batch)
+      if (outcome.ok) start += batch.length
+      else if (outcome.status != 413) return fail(outcome)
+      else if (batch.length > 1) limit = (overhead + batch.reduce((size, [, json]) => size + byteLength(json) + 1, overhead)) / 2
+      else {
+        await settle(batch, [{ index: 0, message: 'larger than the collector accepts' }], 0)
+        start++
+      }
+    }
+    attempt = 0
+    return {}
+  }
+
+  /** Sends everything waiting; resolves when done, with `error` if the collector could not be reached. */
+  function flush(): Promise<FlushResult> {
+    clearTimeout(timer)
+    timer = undefined
+    due = Infinity
+    if (stopped) return Promise.resolve({ error: 'stopped: the collector refused the write key, or the client shut down' })
+    if (queued) return queued
+    const start = (): Promise<FlushResult> => {
+      queued = undefined
+      return (running = o
+        .lock(round)
+        .then((result) => result ?? (schedule(1000), { error: 'another tab is sending' }))
+        .catch((error: unknown) => ({ error: String(error) }))
+        .finally(() => {
+          running = undefined
+          if (!timer && backlog() && !stopped) schedule(backlog() >= o.flushAt ? 0 : o.flushInterval)
+        }))
+    }
+    return running ? (queued = running.then(start)) : start()
+  }
+
+  /**
+   * The page is hiding and may never come back: send synchronously with keepalive,
+   * within the browser's shared quota. Messages not yet stored go first, since
+   * nothing else keeps them; whatever does not fit stays stored for the next page.
+   */
+  function flushOnHide() {
+    if (stopped) return
+    const items = [...memory]
+      .filter(([id]) => !inKeepalive.has(id))
+      .sort((a, b) => +unstored.has(b[0]) - +unstored.has(a[0]) || byId(a, b))
+    const batch = take(items, 0, KEEPALIVE_QUOTA - keepaliveBytes, true)
+    if (!batch.length) return
+    const reported = dropped
+    const body = envelope(batch, reported)
+    if (!hasKeepalive) return void beacon(o.url, body) // unconfirmed: it stays queued
+    const size = byteLength(body)
+    keepaliveBytes += size
+    batch.forEach(([id]) => inKeepalive.add(id))
+    post(o.url, body, true)
+      .then((outcome) => {
+        if (outcome.ok) return settle(batch, outcome.rejected, reported)
+      })
+      .finally(() => {
+        keepaliveBytes -= size
+        batch.forEach(([id]) => inKeepalive.delete(id))
+      })
+  }
+
+  /** The client shuts down: no more sends from this page (the store keeps what waits). */
+  function stop() {
+    clearTimeout(timer)
+    stopped = true
+  }
+
+  /** Opt-out: forget everything, here and in the store. */
+  function clear() {
+    clearTimeout(timer)
+    timer = undefined
+    memory.clear()
+    unstored.clear()
+    writes = []
+    dropped = 0
+    o.local.remove(DROPPED)
+    persisted = Promise.all([persisted, o.store.clear().catch(() => {})])
+  }
+
+  return { push, flush, flushOnHide, clear, stop }
+}
+
+export type Queue = ReturnType<typeof createQueue>

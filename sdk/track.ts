@@ -1,0 +1,197 @@
+// One Northstar client: the verbs that make messages, and the wiring of the
+// queue, session, engagement and page views around them.
+import { configure, type Config, type Options } from './config'
+import { createEngagement } from './engagement'
+import { uuidv7 } from './id'
+import { createLock } from './lock'
+import { watchPageviews } from './pageviews'
+import { byteLength, createQueue, type FlushResult } from './queue'
+import { createSession } from './session'
+import { idbStore, localStore } from './storage'
+import type { Message, MessageType, PageContext, Properties } from './wire'
+
+declare const __VERSION__: string
+
+const ANONYMOUS_ID = 'northstar:anonymousId'
+const USER_ID = 'northstar:userId'
+const OPTED_OUT = 'northstar:optOut'
+/** The collector refuses larger messages (DESIGN.md). */
+const MAX_MESSAGE = 32 * 1024
+const library = { name: 'northstar', version: __VERSION__ }
+
+export interface Client {
+  track(event: string, properties?: Properties): void
+  identify(userId: string, traits?: Properties): void
+  group(groupId: string, traits?: Properties): void
+  page(name?: string, properties?: Properties): void
+  /** Marks onboarding step `id` done: `$step` with `properties.step`. */
+  step(id: string): void
+  /** Marks feature `id` used: `$feature` with `properties.feature`. */
+  feature(id: string): void
+  /** Sends everything waiting now. Never rejects: a failed send resolves `{ error }`. */
+  flush(): Promise<FlushResult>
+  /** Starts a new anonymous person and session (on logout). */
+  reset(): void
+  /** Stops all tracking in this browser and clears the queue; remembered across pages. */
+  optOut(): void
+  optIn(): void
+  /** Removes every listener and hook (tests, and apps that unmount the SDK). */
+  shutdown(): void
+}
+
+function privacyBlocks(config: Config): boolean {
+  const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
+  return (
+    (config.respectDoNotTrack && nav.doNotTrack == '1') ||
+    (config.respectGlobalPrivacyControl && nav.globalPrivacyControl == true) ||
+    (config.filterBots && (nav.webdriver || /bot|crawl|spider|headless|lighthouse/i.test(nav.userAgent)))
+  )
+}
+
+/** Throws for misuse only, naming the call; everything after this never throws into the page. */
+function check(call: string, what: string, value: unknown, optional = false) {
+  if (optional && value == null) return
+  const ok = what == 'properties' || what == 'traits' ? typeof value == 'object' && !Array.isArray(value) : typeof value == 'string' && value.length > 0 && value.length <= 200
+  if (!ok) throw new TypeError(`northstar.${call}: ${what} must be ${what == 'properties' || what == 'traits' ? 'an object' : 'a string of 1 to 200 characters'}`)
+}
+
+export function createClient(options: Options): Client {
+  const config = configure(options)
+  const local = localStore()
+  const now = () => Date.now()
+  const warned = new Set<string>()
+  const warn = (message: string) => {
+    if (config.debug && !warned.has(message)) {
+      warned.add(message)
+      console.warn(`[northstar] ${message}`)
+    }
+  }
+  const queue = createQueue({
+    ...config,
+    url: `${config.host}/v1/batch`,
+    store: config.store ?? idbStore(),
+    local,
+    lock: createLock('northstar:send', local),
+    warn,
+  })
+  const session = createSession(local, now)
+  const blocked = privacyBlocks(config)
+
+  let anonymousId = ''
+  let userId: string | undefined
+  let optedOut = false
+  const load = () => {
+    anonymousId = local.get(ANONYMOUS_ID) || ''
+    if (!anonymousId) local.set(ANONYMOUS_ID, (anonymousId = uuidv7()))
+    userId = local.get(USER_ID) || undefined
+    optedOut = !!local.get(OPTED_OUT)
+  }
+  load()
+  // identify, reset or opt-out in another tab applies here too
+  const onStorage = (e: StorageEvent) => e.key?.startsWith('northstar:') && load()
+
+  let page: PageContext | undefined
+  const pageContext = (): PageContext => {
+    if (!page || page.url != location.href || page.title != document.title)
+      page = { url: location.href, path: location.pathname, referrer: document.referrer, title: document.title }
+    return page
+  }
+
+  function send(type: MessageType, fields: Partial<Message>) {
+    if (blocked || optedOut) return
+    try {
+      const t = now()
+      const message: Message = {
+        type,
+        messageId: uuidv7(t),
+        timestamp: new Date(t).toISOString(),
+        anonymousId,
+        userId,
+        ...fields,
+        context: { sessionId: session.touch(), page: pageContext(), library, locale: navigator.language },
+      }
+      const json = JSON.stringify(message)
+      if (json.length > MAX_MESSAGE / 3 && byteLength(json) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
+      else queue.push(message.messageId, json)
+    } catch (error) {
+      warn(`Ignoring ${type}: ${error}`) // e.g. properties with a cycle
+    }
+  }
+
+  const onHide = () => {
+    engagement?.flush()
+    queue.flushOnHide()
+  }
+  const onVisibility = () => document.visibilityState == 'hidden' && onHide()
+  // Page was restored from the back/forward cache: that is a new view
+  const onPageshow = (e: PageTransitionEvent) => e.persisted && config.autoPageviews && client.page()
+
+  const client: Client = {
+    track(event, properties) {
+      check('track', 'event', event)
+      check('track', 'properties', properties, true)
+      send('track', { event, properties })
+    },
+    identify(id, traits) {
+      check('identify', 'userId', id)
+      check('identify', 'traits', traits, true)
+      if (id != userId && !optedOut) local.set(USER_ID, (userId = id))
+      send('identify', { traits })
+    },
+    group(groupId, traits) {
+      check('group', 'groupId', groupId)
+      check('group', 'traits', traits, true)
+      send('group', { groupId, traits })
+    },
+    page(name, properties) {
+      check('page', 'name', name, true)
+      check('page', 'properties', properties, true)
+      send('page', { name, properties })
+    },
+    step(id) {
+      check('step', 'id', id)
+      send('track', { event: '$step', properties: { step: id } })
+    },
+    feature(id) {
+      check('feature', 'id', id)
+      send('track', { event: '$feature', properties: { feature: id } })
+    },
+    flush: () => queue.flush(),
+    reset() {
+      local.remove(USER_ID)
+      local.remove(ANONYMOUS_ID)
+      session.reset()
+      load()
+    },
+    optOut() {
+      local.set(OPTED_OUT, '1')
+      optedOut = true
+      queue.clear()
+    },
+    optIn() {
+      local.remove(OPTED_OUT)
+      optedOut = false
+    },
+    shutdown() {
+      queue.stop()
+      engagement?.stop()
+      stopPageviews?.()
+      removeEventListener('storage', onStorage)
+      removeEventListener('pagehide', onHide)
+      removeEventListener('pageshow', onPageshow)
+      document.removeEventListener('visibilitychange', onVisibility)
+    },
+  }
+
+  const engagement = config.engagement ? createEngagement((engagedMs) => send('track', { event: '$engagement', properties: { engagedMs } }), now) : undefined
+  addEventListener('storage', onStorage)
+  addEventListener('pagehide', onHide)
+  addEventListener('pageshow', onPageshow)
+  document.addEventListener('visibilitychange', onVisibility)
+  let stopPageviews: (() => void) | undefined
+  if (config.autoPageviews) {
+    client.page()
+    stopPageviews = watchPageviews(() => client.page())
+  }
+  return client
+}

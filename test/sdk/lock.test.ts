@@ -1,0 +1,39 @@
+import { expect, test } from 'vitest'
+import { createLock } from '../../sdk/lock'
+import { localStore } from '../../sdk/storage'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('without Web Locks, a lease in localStorage lets one tab send at a time', async () => {
+  // two tabs of a non-secure context: navigator.locks is undefined there
+  const a = createLock('northstar:send', localStore(), undefined)
+  const b = createLock('northstar:send', localStore(), undefined)
+  const running: string[] = []
+  let overlap = false
+  const work = (name: string) => async () => {
+    running.push(name)
+    overlap ||= running.length > 1
+    await sleep(100)
+    running.splice(running.indexOf(name), 1)
+    return name
+  }
+  const results = await Promise.all([a(work('a')), b(work('b'))])
+  expect(overlap).toBe(false)
+  expect(results.filter(Boolean)).toHaveLength(1) // the other found the lease taken and will try again
+  expect(await b(work('b'))).toBe('b') // released afterwards
+})
+
+test('a lease left by a tab that died expires', async () => {
+  localStorage.setItem('northstar:send', `dead-tab ${Date.now() + 100}`)
+  const lock = createLock('northstar:send', localStore(), undefined)
+  expect(await lock(async () => 'sent')).toBeUndefined()
+  await sleep(150)
+  expect(await lock(async () => 'sent')).toBe('sent')
+})
+
+test('uses the Web Locks API where it exists', async () => {
+  const names: string[] = []
+  const locks = { request: (name: string, fn: () => Promise<unknown>) => (names.push(name), fn()) } as unknown as LockManager
+  expect(await createLock('northstar:send', localStore(), locks)(async () => 'sent')).toBe('sent')
+  expect(names).toEqual(['northstar:send'])
+})

@@ -1,0 +1,274 @@
+import { HttpResponse } from 'msw'
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
+import { byteLength } from '../../sdk/queue'
+import { memoryStore, type Store } from '../../sdk/storage'
+import { client } from './client'
+import { fakeCollector, networkError, status } from './collector'
+
+const collector = fakeCollector()
+beforeAll(() => collector.server.listen({ onUnhandledRequest: 'error' }))
+afterEach(() => {
+  collector.reset()
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+afterAll(() => collector.server.close())
+
+// IndexedDB (fake-indexeddb) schedules with setImmediate: leave it real.
+const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+/** navigator with some properties replaced; the rest are the environment's. */
+const stubNavigator = (props: object) =>
+  vi.stubGlobal('navigator', Object.create(navigator, Object.fromEntries(Object.entries(props).map(([k, value]) => [k, { value }]))))
+const events = () => collector.tracked().map((m) => m.event)
+
+describe('batching', () => {
+  test('sends a batch as soon as flushAt messages wait', async () => {
+    fakeTimers()
+    const c = client({ flushAt: 3 })
+    c.track('a')
+    c.track('b')
+    await vi.advanceTimersByTimeAsync(100)
+    expect(collector.batches).toHaveLength(0)
+    c.track('c')
+    await vi.waitFor(() => expect(collector.batches).toHaveLength(1))
+    expect(events()).toEqual(['a', 'b', 'c'])
+  })
+
+  test('sends what waits flushInterval after the first message', async () => {
+    fakeTimers()
+    const c = client({ flushInterval: 5000 })
+    c.track('a')
+    await vi.advanceTimersByTimeAsync(4900)
+    expect(collector.batches).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(200)
+    await vi.waitFor(() => expect(events()).toEqual(['a']))
+  })
+
+  test('sends the write key in a text/plain body, with sentAt and a UUIDv7 messageId', async () => {
+    const c = client()
+    c.track('Signed Up', { plan: 'pro' })
+    await c.flush()
+    const [batch] = collector.batches
+    expect(batch!.writeKey).toBe('wk_test')
+    expect(Date.parse(batch!.sentAt!)).toBeGreaterThan(0)
+    expect(batch!.batch[0]).toMatchObject({ type: 'track', event: 'Signed Up', properties: { plan: 'pro' } })
+    expect(batch!.batch[0]!.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+
+  test('keeps every batch within the collector’s 500 KB', async () => {
+    const c = client({ flushAt: 1000 })
+    const blob = 'x'.repeat(20_000)
+    for (let i = 0; i < 60; i++) c.track('Big', { i, blob })
+    await c.flush()
+    expect(collector.batches.length).toBeGreaterThanOrEqual(3)
+    for (const b of collector.batches) expect(byteLength(JSON.stringify(b))).toBeLessThanOrEqual(500 * 1024)
+    expect(collector.tracked().map((m) => m.properties!.i)).toEqual([...Array(60).keys()])
+  })
+
+  test('drops a message over 32 KB when it is tracked, with a warning in debug mode', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const c = client({ debug: true })
+    c.track('Huge', { blob: 'é'.repeat(17_000) }) // 34 KB in UTF-8, 17 K characters
+    c.track('Small')
+    await c.flush()
+    expect(events()).toEqual(['Small'])
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('larger than 32 KB'))
+  })
+})
+
+describe('retries', () => {
+  test('keeps the batch through 500, 503 and network errors, and stamps sentAt at each attempt', async () => {
+    fakeTimers()
+    collector.answer(status(500), status(503), networkError())
+    const c = client()
+    c.track('a')
+    c.track('b')
+    c.flush()
+    await vi.advanceTimersByTimeAsync(60_000 * 4)
+    expect(collector.batches).toHaveLength(4)
+    const ids = collector.batches.map((b) => b.batch.map((m) => m.messageId).join())
+    expect(new Set(ids).size).toBe(1)
+    expect(new Set(collector.batches.map((b) => b.sentAt)).size).toBe(4)
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(collector.batches).toHaveLength(4) // delivered once 200 came: nothing more to send
+  })
+
+  /** Seconds between consecutive arrivals, by the fake clock. */
+  const gaps = () => collector.times.slice(1).map((t, i) => Math.round((t - collector.times[i]!) / 1000))
+
+  test('waits as long as Retry-After says on 429 and 503', async () => {
+    fakeTimers()
+    collector.answer(status(429, { 'Retry-After': '30' }), status(503, { 'Retry-After': '20' }))
+    const c = client()
+    c.track('a')
+    c.flush()
+    while (collector.batches.length < 3) await vi.advanceTimersByTimeAsync(100)
+    expect(gaps()).toEqual([30, 20])
+  })
+
+  test('backs off exponentially with full jitter, capped at a minute', async () => {
+    fakeTimers()
+    vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    for (let i = 0; i < 9; i++) collector.answer(networkError())
+    const c = client()
+    c.track('a')
+    c.flush()
+    while (collector.batches.length < 10) await vi.advanceTimersByTimeAsync(100)
+    expect(gaps()).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60])
+  })
+
+  test('drops only the messages the collector rejected by index, and warns once in debug mode', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    collector.answer(() =>
+      HttpResponse.json({ error: { code: 'invalid', message: '1 of 3 rejected', rejected: [{ index: 1, message: 'properties.score: too big' }] } }, { status: 400 }),
+    )
+    const c = client({ debug: true })
+    c.track('a')
+    c.track('b')
+    c.track('c')
+    expect(await c.flush()).toEqual({})
+    expect(await c.flush()).toEqual({})
+    expect(collector.batches).toHaveLength(1) // nothing re-sent: a and c were stored, b refused for good
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]![0]).toContain('properties.score: too big')
+  })
+
+  test('stops sending on 401 and 403, keeping the queue for the next page', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    collector.answer(status(401))
+    const a = client({ debug: true })
+    a.track('a')
+    expect(await a.flush()).toEqual({ error: 'HTTP 401' })
+    a.track('b')
+    expect(await a.flush()).toMatchObject({ error: expect.stringContaining('refused the write key') })
+    expect(collector.batches).toHaveLength(1)
+    a.shutdown()
+    const b = client() // the key was fixed and the page reloaded
+    await vi.waitFor(() => expect(events()).toEqual(['a', 'a', 'b']))
+  })
+
+  test('halves a batch the collector finds too large (413)', async () => {
+    collector.answer(status(413), status(413))
+    const c = client({ flushAt: 100 })
+    for (let i = 0; i < 8; i++) c.track(`e${i}`)
+    await c.flush()
+    expect(collector.batches.map((b) => b.batch.length)).toEqual([8, 4, 2, 2, 2, 2])
+    expect(events().slice(12)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7'])
+  })
+})
+
+describe('durability', () => {
+  test('a new page sends what an earlier one left in IndexedDB, under the same messageIds', async () => {
+    collector.answer(networkError())
+    const first = client()
+    first.track('a')
+    first.track('b')
+    await first.flush()
+    const ids = collector.tracked().map((m) => m.messageId)
+    first.shutdown() // the page is gone
+    collector.reset()
+    client() // reload
+    await vi.waitFor(() => expect(collector.tracked().map((m) => m.messageId)).toEqual(ids))
+  })
+
+  test('keeps working in memory when IndexedDB is missing', async () => {
+    vi.stubGlobal('indexedDB', undefined)
+    const c = client()
+    c.track('a')
+    expect(await c.flush()).toEqual({})
+    expect(events()).toEqual(['a'])
+    vi.unstubAllGlobals()
+  })
+
+  test('keeps working in memory when IndexedDB refuses writes (quota exceeded)', async () => {
+    const full: Store = { ...memoryStore(), setMany: () => Promise.reject(new DOMException('full', 'QuotaExceededError')) }
+    collector.answer(networkError())
+    const c = client({ store: full })
+    c.track('a')
+    await c.flush()
+    c.track('b')
+    await c.flush()
+    expect(events()).toEqual(['a', 'a', 'b'])
+  })
+
+  test('caps the queue: drops the oldest and reports how many in the next batch', async () => {
+    collector.answer(networkError(), networkError())
+    const c = client({ maxQueue: 5, flushAt: 100 })
+    for (let i = 0; i < 8; i++) c.track(`e${i}`)
+    await c.flush()
+    collector.reset()
+    c.track('e8')
+    await c.flush()
+    expect(events()).toEqual(['e4', 'e5', 'e6', 'e7', 'e8'])
+    expect(collector.batches[0]!.context).toEqual({ droppedMessages: 4 })
+    c.track('e9')
+    await c.flush()
+    expect(collector.batches[1]!.context).toBeUndefined() // reported once
+  })
+
+  test('remembers the dropped count across a reload until it is reported', async () => {
+    collector.answer(networkError())
+    const a = client({ maxQueue: 2 })
+    for (let i = 0; i < 5; i++) a.track(`e${i}`)
+    await a.flush()
+    a.shutdown()
+    collector.reset()
+    client({ maxQueue: 2 })
+    await vi.waitFor(() => expect(collector.batches[0]?.context).toEqual({ droppedMessages: 3 }))
+  })
+})
+
+describe('hiding', () => {
+  test('sends what waits with a beacon on pagehide, within the 64 KB keepalive budget', async () => {
+    const beacon = vi.fn((_url: string, _body: string) => true)
+    stubNavigator({ sendBeacon: beacon })
+    const c = client({ flushAt: 10_000 })
+    for (let i = 0; i < 100; i++) c.track('Big', { i, blob: 'x'.repeat(1000) })
+    dispatchEvent(new Event('pagehide'))
+    expect(beacon).toHaveBeenCalledTimes(1)
+    const body = beacon.mock.calls[0]![1]
+    expect(byteLength(body)).toBeLessThanOrEqual(65_536)
+    expect(JSON.parse(body).batch.length).toBeGreaterThan(40)
+    vi.unstubAllGlobals()
+    await c.flush() // a beacon is never confirmed: everything is still sent
+    expect(collector.tracked()).toHaveLength(100)
+  })
+})
+
+describe('privacy', () => {
+  test('opting out sends nothing and clears the queue, also for the next page', async () => {
+    collector.answer(networkError())
+    const a = client()
+    a.track('before')
+    await a.flush()
+    a.optOut()
+    a.track('during')
+    await a.flush()
+    a.shutdown()
+    collector.reset()
+    const b = client()
+    b.track('still out')
+    await b.flush()
+    expect(collector.batches).toHaveLength(0)
+    b.optIn()
+    b.track('back')
+    await b.flush()
+    expect(events()).toEqual(['back'])
+  })
+
+  test.each([
+    ['respectDoNotTrack', { doNotTrack: '1' }],
+    ['respectGlobalPrivacyControl', { globalPrivacyControl: true }],
+    ['filterBots', { webdriver: true }],
+  ])('%s sends nothing when the browser asks', async (option, nav) => {
+    stubNavigator(nav)
+    const off = client()
+    off.track('default: sent')
+    await off.flush()
+    const on = client({ [option]: true })
+    on.track('not sent')
+    await on.flush()
+    vi.unstubAllGlobals()
+    expect(events()).toEqual(['default: sent'])
+  })
+})

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
+export default defineConfig({
+  root: new URL('..', import.meta.url).pathname,
+  define: { __VERSION__: JSON.stringify(version) },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/sdk/**/*.test.ts'],
+          environment: 'happy-dom',
+          environmentOptions: { happyDOM: { settings: { handleDisabledFileLoadingAsSuccess: true } } },
+          setupFiles: ['test/sdk/setup.ts'],
+        },
+      },
+      {
+        // The same unit tests, run again on the built ESM bundle
+        extends: true,
+        resolve: { alias: [{ find: /^(\.\.\/)+sdk\/index$/, replacement: fileURLToPath(new URL('../dist/northstar.mjs', import.meta.url)) }] },
+        test: {
+          name: 'dist',
+          include: ['test/sdk/{queue,session,engagement,pageviews,api}.test.ts'],
+          environment: 'happy-dom',
+          setupFiles: ['test/sdk/setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts', 'test/size.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
