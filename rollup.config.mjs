@@ -43,6 +43,13 @@ export default [
     plugins: [...transform(), declarations],
   },
   {
+    // The collector, for `npm start` and the `northstar` command (tests run its sources).
+    input: 'collector/cli.ts',
+    output: { file: 'dist/collector.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    plugins: [esbuild({ target: 'node20' })],
+  },
+  {
     input: 'sdk/snippet.js',
     output: { file: 'dist/snippet.min.js', format: 'es', plugins: [minify(), snippetHash] },
   },

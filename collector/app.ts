@@ -1,0 +1,95 @@
+// createApp(deps) builds the collector; it never listens (server.ts does).
+// Tests call app.request() in-process, and separately over a real socket.
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { sql } from 'kysely'
+import { Hono } from 'hono'
+import type { Config } from './config'
+import type { Db } from './db/index'
+import { listQuarantine, quarantine } from './db/quarantine'
+import { createWriter } from './db/writer'
+import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } from './http'
+import { openapi } from './openapi'
+import { createRateLimiter, defaultRateLimit, type RateLimit } from './ratelimit'
+import { ingestRoutes } from './routes/ingest'
+
+export interface AppDeps {
+  db: Db
+  config: Config
+  now?: () => number
+  rateLimit?: RateLimit
+  /** Where the built SDK is served from (dist/). */
+  dist?: string
+}
+
+const etag = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`
+
+export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname }: AppDeps) {
+  const keys = indexKeys(config.projects)
+  const app = new Hono()
+
+  app.onError((error, c) => errorResponse(c, error))
+  app.notFound((c) => errorResponse(c, new HttpError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}: see /openapi.json`)))
+  app.use(cors(keys))
+
+  app.route(
+    '/',
+    ingestRoutes({
+      keys,
+      now,
+      write: createWriter(db),
+      quarantine: (projectId, receivedAt, items) => quarantine(db, projectId, receivedAt, items),
+      limit: createRateLimiter(rateLimit, now),
+    }),
+  )
+
+  app.get('/v1/surveys', (c) => {
+    const project = writeProject(keys, c, c.req.query('writeKey'))
+    const body = JSON.stringify({ surveys: project.surveys.filter((s) => s.active !== false) })
+    const tag = etag(body)
+    c.header('Cache-Control', 'max-age=60')
+    c.header('ETag', tag)
+    if (c.req.header('if-none-match') == tag) return c.body(null, 304)
+    return c.body(body, 200, { 'Content-Type': 'application/json' })
+  })
+
+  app.get('/v1/quarantine', async (c) => {
+    const project = readProject(keys, c)
+    const rows = await listQuarantine(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100))
+    return c.json({ rejected: rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) })) })
+  })
+
+  app.get('/healthz', async (c) => {
+    try {
+      await sql`select 1`.execute(db.kysely)
+      return c.json({ ok: true, database: db.dialect })
+    } catch {
+      throw new HttpError(503, 'database_unreachable', 'The database does not answer')
+    }
+  })
+
+  const spec = JSON.stringify(openapi())
+  app.get('/openapi.json', (c) => c.body(spec, 200, { 'Content-Type': 'application/json' }))
+
+  // The SDK, served by the collector it reports to: the snippet loads `${host}/northstar.js`.
+  for (const file of ['northstar.js', 'northstar.mjs', 'northstar-widget.js', 'northstar-widget.mjs']) {
+    app.get(`/${file}`, (c) => {
+      const path = `${dist}${file}`
+      if (!existsSync(path)) throw new HttpError(404, 'not_built', `${file} is not built: run \`npm run build\``)
+      const body = readFileSync(path, 'utf8')
+      c.header('Cache-Control', 'public, max-age=300')
+      c.header('ETag', etag(body))
+      return c.body(body, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+    })
+  }
+
+  app.get('/', (c) =>
+    c.html(
+      `<!doctype html><meta charset="utf-8"><title>Northstar</title><h1>Northstar collector</h1><p>Serving ${config.projects
+        .map((p) => `<b>${p.name.replace(/[<&]/g, '')}</b>`)
+        .join(', ')} on ${db.dialect}. The dashboard arrives with the metrics (issue 4); the API is described at <a href="/openapi.json">/openapi.json</a>.</p>`,
+    ),
+  )
+
+  return app
+}

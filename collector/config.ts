@@ -1,0 +1,137 @@
+// northstar.config.json: the projects one collector serves. Written by hand and
+// checked into the user's repo, so its shape is a contract (DESIGN.md) and every
+// mistake is reported with the file, the path and the fix.
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+/** A key, or `env:NAME` to read it from the environment. */
+const Secret = z.string().min(1, 'must not be empty')
+
+const Origin = z.string().refine(
+  (s) => {
+    try {
+      return new URL(s).origin == s
+    } catch {
+      return false
+    }
+  },
+  { message: 'must be an exact origin, scheme://host[:port] with no path or trailing slash, e.g. "https://app.example.com"' },
+)
+
+const Id = z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, 'must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit')
+const Named = z.strictObject({ id: Id, name: z.string().min(1), event: z.string().min(1).optional() })
+
+export const alertCauses = ['detractor', 'low_csat', 'at_risk', 'usage_drop'] as const
+
+const Project = z.strictObject({
+  id: Id,
+  name: z.string().min(1),
+  writeKey: Secret,
+  readKey: Secret,
+  previousWriteKeys: z.array(Secret).default([]),
+  allowedOrigins: z.array(Origin).default([]),
+  activation: z.strictObject({ valueEvent: z.string().min(1) }).optional(),
+  onboarding: z.strictObject({ steps: z.array(Named) }).default({ steps: [] }),
+  features: z.array(Named).default([]),
+  // a survey's wording, targeting and display options are the widget's to define
+  surveys: z.array(z.looseObject({ id: Id, type: z.enum(['nps', 'csat', 'ces']) })).default([]),
+  webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }), on: z.array(z.enum(alertCauses)).min(1) })).default([]),
+  health: z
+    .strictObject({
+      weights: z.strictObject({
+        usage: z.number().min(0),
+        engagement: z.number().min(0),
+        support: z.number().min(0),
+        payments: z.number().min(0),
+      }),
+    })
+    .default({ weights: { usage: 40, engagement: 30, support: 20, payments: 10 } }),
+  /** Raw events older than this many days are deleted; per-person state stays. */
+  retentionDays: z.number().int().positive().optional(),
+})
+
+const unique = <T>(items: T[], key: (item: T) => string, ctx: z.RefinementCtx, path: (i: number) => PropertyKey[], what: string) => {
+  const seen = new Map<string, number>()
+  items.forEach((item, i) => {
+    const k = key(item)
+    if (seen.has(k)) ctx.addIssue({ code: 'custom', path: path(i), message: `${what} "${k}" is already used at index ${seen.get(k)}: each must be unique` })
+    else seen.set(k, i)
+  })
+}
+
+export const ConfigSchema = z
+  .strictObject({ $schema: z.string().optional(), projects: z.array(Project).min(1, 'must list at least one project') })
+  .superRefine((config, ctx) => {
+    unique(config.projects, (p) => p.id, ctx, (i) => ['projects', i, 'id'], 'project id')
+    const keys = config.projects.flatMap((p, i) =>
+      [p.writeKey, p.readKey, ...p.previousWriteKeys].map((key, k) => ({ key, path: ['projects', i, k == 0 ? 'writeKey' : k == 1 ? 'readKey' : `previousWriteKeys`] })),
+    )
+    unique(keys, (k) => k.key, ctx, (i) => keys[i]!.path, 'key')
+    config.projects.forEach((p, i) => {
+      unique(p.onboarding.steps, (s) => s.id, ctx, (s) => ['projects', i, 'onboarding', 'steps', s, 'id'], 'step id')
+      unique(p.features, (f) => f.id, ctx, (f) => ['projects', i, 'features', f, 'id'], 'feature id')
+      unique(p.surveys, (s) => s.id, ctx, (s) => ['projects', i, 'surveys', s, 'id'], 'survey id')
+    })
+  })
+
+export type Config = z.infer<typeof ConfigSchema>
+export type Project = Config['projects'][number]
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const path = (p: PropertyKey[]) => p.reduce<string>((s, k) => (typeof k == 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(top level)'
+
+function hint(issue: z.core.$ZodIssue, known: string[]): string {
+  if (issue.code != 'unrecognized_keys') return ''
+  const close = issue.keys.map((k) => known.find((n) => n.toLowerCase() == k.toLowerCase())).filter(Boolean)
+  return close.length ? ` (did you mean ${close.map((k) => `"${k}"`).join(', ')}?)` : ' (remove it: the config file accepts only the keys in DESIGN.md)'
+}
+
+/** Replaces `env:NAME` keys by the variable's value. */
+function resolveSecrets(config: Config, env: NodeJS.ProcessEnv, file: string): Config {
+  const problems: string[] = []
+  const resolve = (value: string, where: string) => {
+    if (!value.startsWith('env:')) return value
+    const name = value.slice(4)
+    const resolved = env[name]
+    if (!resolved) problems.push(`${file}: ${where}: the environment variable ${name} is not set: export it, or write the key itself`)
+    return resolved ?? ''
+  }
+  const projects = config.projects.map((p, i) => ({
+    ...p,
+    writeKey: resolve(p.writeKey, `projects[${i}].writeKey`),
+    readKey: resolve(p.readKey, `projects[${i}].readKey`),
+    previousWriteKeys: p.previousWriteKeys.map((k, j) => resolve(k, `projects[${i}].previousWriteKeys[${j}]`)),
+  }))
+  if (problems.length) throw new ConfigError(problems.join('\n'))
+  return { ...config, projects }
+}
+
+/** Parses and checks a config; throws a ConfigError listing every problem as "file: path: what is wrong (fix)". */
+export function parseConfig(json: unknown, file = 'northstar.config.json', env: NodeJS.ProcessEnv = process.env): Config {
+  const result = ConfigSchema.safeParse(json)
+  if (!result.success) {
+    const known = [...Object.keys(Project.shape), 'projects', 'steps', 'valueEvent', 'weights', 'url', 'on', 'id', 'name', 'event', 'type']
+    const lines = result.error.issues.map((issue) => `${file}: ${path(issue.path)}: ${issue.message}${hint(issue, known)}`)
+    throw new ConfigError(lines.join('\n'))
+  }
+  return resolveSecrets(result.data, env, file)
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot be read (${(error as Error).message}): run \`northstar init\` to write a starter file`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`${file}: is not valid JSON (${(error as Error).message}): fix the syntax (no comments or trailing commas in JSON)`)
+  }
+  return parseConfig(json, file, env)
+}

@@ -1,0 +1,81 @@
+// Storage: one Kysely query code base over two dialects. SQLite (better-sqlite3,
+// a file, no setup) is the embedded default; PostgreSQL when DATABASE_URL is set.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely'
+import pg from 'pg'
+import { migrations } from './migrations'
+import type { Tables } from './schema'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface Db {
+  kysely: Kysely<Tables>
+  dialect: Dialect
+  /** Where a dialect spells a function differently: least / greatest of two values. */
+  least(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
+  greatest(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
+  close(): Promise<void>
+}
+
+export interface DbOptions {
+  /** postgres://… to use PostgreSQL; otherwise SQLite at `file`. */
+  url?: string
+  /** The SQLite file (default ./.northstar/northstar.db); ':memory:' for a throwaway one. */
+  file?: string
+  /** SQLite's synchronous setting: NORMAL survives a process crash, FULL also a power loss. */
+  synchronous?: 'NORMAL' | 'FULL'
+}
+
+// pg returns int8 (bigint, count(*)) and numeric as strings: parse them, or the two databases answer differently.
+const INT8 = 20
+const NUMERIC = 1700
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid == INT8 || oid == NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+}
+
+export async function openDb(options: DbOptions = {}): Promise<Db> {
+  const ref = (x: RawBuilder<unknown> | string) => (typeof x == 'string' ? sql.ref(x) : x)
+  let db: Db
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, types, max: 10 })
+    const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+    db = {
+      kysely,
+      dialect: 'postgres',
+      least: (a, b) => sql<number>`least(${ref(a)}, ${ref(b)})`,
+      greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
+      close: () => kysely.destroy(),
+    }
+  } else {
+    const file = options.file ?? '.northstar/northstar.db'
+    if (file != ':memory:') mkdirSync(dirname(file), { recursive: true })
+    const database = new SQLite(file)
+    // WAL: readers never block the writer. NORMAL: a commit survives a crash of this process (not a power loss).
+    database.pragma('journal_mode = WAL')
+    database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
+    database.pragma('busy_timeout = 5000')
+    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) })
+    db = {
+      kysely,
+      dialect: 'sqlite',
+      least: (a, b) => sql<number>`min(${ref(a)}, ${ref(b)})`,
+      greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
+      close: () => kysely.destroy(),
+    }
+  }
+  await migrate(db)
+  return db
+}
+
+export async function migrate(db: Db) {
+  const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations(db.dialect) } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status == 'Error')?.migrationName
+    throw new Error(`Database migration ${failed ?? ''} failed: ${(error as Error).message}`)
+  }
+  return results ?? []
+}

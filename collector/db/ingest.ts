@@ -1,0 +1,190 @@
+// Storing messages: the events themselves, idempotently (the first stored copy
+// of a messageId wins), and the per-actor state that metrics read instead of
+// scanning events. Everything of one write is one transaction: 2xx means committed.
+import { sql, type Transaction } from 'kysely'
+import type { Db } from './index'
+import type { Tables } from './schema'
+
+/** A validated message, its times settled. */
+export interface Row {
+  projectId: string
+  messageId: string
+  seq: number
+  type: string
+  event: string | null
+  actor: string
+  userId: string | null
+  groupId: string | null
+  sessionId: string | null
+  eventTime: number
+  receivedAt: number
+  originalTime: string | null
+  properties: Record<string, unknown> | undefined
+  traits: Record<string, unknown> | undefined
+  /** The message as received, as JSON. */
+  message: string
+}
+
+const CHUNK = 500
+const key = (r: { projectId: string; messageId: string }) => `${r.projectId}\u0000${r.messageId}`
+const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
+/** Later by event time, then by receipt. */
+const later = (a: { time: number; seq: number }, b: { time: number; seq: number }) => a.time > b.time || (a.time == b.time && a.seq > b.seq)
+/** Rows in primary-key order: concurrent transactions on PostgreSQL then lock in one order and cannot deadlock. */
+const sorted = <T>(map: Map<string, T>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
+
+/** Stores the rows; returns the keys (`project\0messageId`) stored now, not before. */
+export async function ingest(db: Db, rows: Row[]): Promise<Set<string>> {
+  const unique = new Map<string, Row>()
+  for (const row of rows) if (!unique.has(key(row))) unique.set(key(row), row)
+  return db.kysely.transaction().execute(async (trx) => {
+    const stored = new Set<string>()
+    for (const chunk of chunks(sorted(unique))) {
+      const inserted = await trx
+        .insertInto('events')
+        .values(
+          chunk.map((r) => ({
+            project_id: r.projectId,
+            message_id: r.messageId,
+            seq: r.seq,
+            type: r.type,
+            event: r.event,
+            actor: r.actor,
+            user_id: r.userId,
+            group_id: r.groupId,
+            session_id: r.sessionId,
+            event_time: r.eventTime,
+            received_at: r.receivedAt,
+            original_time: r.originalTime,
+            message: r.message,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
+        .returning(['project_id', 'message_id'])
+        .execute()
+      for (const r of inserted) stored.add(`${r.project_id}\u0000${r.message_id}`)
+    }
+    await updateState(db, trx, [...unique.values()].filter((r) => stored.has(key(r))))
+    return stored
+  })
+}
+
+/** The keys of firsts a message counts for. */
+function firstKeys(r: Row): string[] {
+  if (r.type != 'track') return [`t:${r.type}`]
+  const keys = [`e:${r.event}`]
+  if (r.event == '$step') keys.push(`s:${r.properties!.step}`)
+  if (r.event == '$feature') keys.push(`f:${r.properties!.feature}`)
+  return keys
+}
+
+async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
+  const actors = new Map<string, Tables['actors'] & { link?: { time: number; seq: number } }>()
+  const firsts = new Map<string, Tables['firsts']>()
+  const traits = new Map<string, Tables['traits']>()
+  const memberships = new Map<string, Tables['memberships']>()
+  const sessions = new Map<string, Tables['sessions']>()
+
+  for (const r of rows) {
+    const p = r.projectId
+    const t = r.eventTime
+    const at = `${p}\u0000${r.actor}`
+    const actor = actors.get(at) ?? { project_id: p, actor: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null }
+    actor.first_time = Math.min(actor.first_time, t)
+    actor.last_time = Math.max(actor.last_time, t)
+    if (r.userId && r.actor.startsWith('a:') && (actor.link_time == null || later({ time: t, seq: r.seq }, { time: actor.link_time, seq: actor.link_seq! }))) {
+      actor.user_id = r.userId
+      actor.link_time = t
+      actor.link_seq = r.seq
+    }
+    actors.set(at, actor)
+
+    for (const k of firstKeys(r)) {
+      const f = firsts.get(`${at}\u0000${k}`)
+      if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, key: k, time: t })
+    }
+
+    const setTraits = (kind: 'person' | 'account', subject: string) => {
+      for (const [k, v] of Object.entries(r.traits ?? {})) {
+        if (v === undefined) continue
+        const id = `${p}\u0000${kind}\u0000${subject}\u0000${k}`
+        const prev = traits.get(id)
+        if (!prev || later({ time: t, seq: r.seq }, prev)) traits.set(id, { project_id: p, kind, subject, key: k, value: JSON.stringify(v), time: t, seq: r.seq })
+      }
+    }
+    if (r.type == 'identify') setTraits('person', r.actor)
+    if (r.type == 'group') {
+      setTraits('account', r.groupId!)
+      const prev = memberships.get(at)
+      if (!prev || later({ time: t, seq: r.seq }, prev)) memberships.set(at, { project_id: p, actor: r.actor, group_id: r.groupId!, time: t, seq: r.seq })
+    }
+
+    if (r.sessionId) {
+      const sid = `${p}\u0000${r.sessionId}`
+      const s = sessions.get(sid)
+      if (!s) sessions.set(sid, { project_id: p, session_id: r.sessionId, actor: r.actor, start_time: t, end_time: t })
+      else {
+        if (t < s.start_time) Object.assign(s, { start_time: t, actor: r.actor })
+        s.end_time = Math.max(s.end_time, t)
+      }
+    }
+  }
+
+  const latest = (table: string) => sql<boolean>`(excluded.time, excluded.seq) > (${sql.ref(`${table}.time`)}, ${sql.ref(`${table}.seq`)})`
+  const linkWins = sql<boolean>`excluded.link_time is not null and (actors.link_time is null or (excluded.link_time, excluded.link_seq) > (actors.link_time, actors.link_seq))`
+
+  for (const chunk of chunks(sorted(actors).map(({ link: _, ...a }) => a)))
+    await trx
+      .insertInto('actors')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'actor']).doUpdateSet({
+          first_time: db.least('actors.first_time', 'excluded.first_time'),
+          last_time: db.greatest('actors.last_time', 'excluded.last_time'),
+          user_id: sql`case when ${linkWins} then excluded.user_id else actors.user_id end`,
+          link_time: sql`case when ${linkWins} then excluded.link_time else actors.link_time end`,
+          link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
+        }),
+      )
+      .execute()
+  for (const chunk of chunks(sorted(firsts)))
+    await trx
+      .insertInto('firsts')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['project_id', 'actor', 'key']).doUpdateSet({ time: sql.ref('excluded.time') }).where(sql<boolean>`excluded.time < firsts.time`))
+      .execute()
+  for (const chunk of chunks(sorted(traits)))
+    await trx
+      .insertInto('traits')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .columns(['project_id', 'kind', 'subject', 'key'])
+          .doUpdateSet({ value: sql.ref('excluded.value'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
+          .where(latest('traits')),
+      )
+      .execute()
+  for (const chunk of chunks(sorted(memberships)))
+    await trx
+      .insertInto('memberships')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .columns(['project_id', 'actor'])
+          .doUpdateSet({ group_id: sql.ref('excluded.group_id'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
+          .where(latest('memberships')),
+      )
+      .execute()
+  for (const chunk of chunks(sorted(sessions)))
+    await trx
+      .insertInto('sessions')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'session_id']).doUpdateSet({
+          actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
+          start_time: db.least('sessions.start_time', 'excluded.start_time'),
+          end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
+        }),
+      )
+      .execute()
+}

@@ -1,0 +1,121 @@
+// Ingestion: the Segment HTTP Tracking API. Validate each message, store the
+// good ones (a bad message never drops its neighbours), quarantine the rest,
+// and answer 2xx only once the batch is committed.
+import { Hono, type Context } from 'hono'
+import { BatchBody, formatPath, validateMessage, type ValidMessage } from '../schemas'
+import { HttpError, MAX_MESSAGE, parseJson, readBody, unsafeJson, writeProject, type Keys } from '../http'
+import type { Row } from '../db/ingest'
+
+export interface IngestDeps {
+  keys: Keys
+  now: () => number
+  /** Stores rows; resolves once committed. */
+  write(rows: Row[]): Promise<unknown>
+  quarantine(projectId: string, receivedAt: number, items: { reason: string; payload: string }[]): Promise<unknown>
+  /** 0 when `cost` messages may pass for this key, else ms to wait. */
+  limit(key: string, cost: number): number
+}
+
+const DAY = 86_400_000
+const TYPES = ['track', 'identify', 'group', 'page'] as const
+
+/** The stored event time (METRICS.md): corrected for the client's clock by sentAt; more than a day ahead, the receipt time. */
+export function eventTime(m: ValidMessage, bodySentAt: string | undefined, receivedAt: number): { time: number; original: string | null } {
+  const sent = m.timestamp ?? m.originalTimestamp
+  if (!sent) return { time: receivedAt, original: null }
+  const sentAt = m.sentAt ?? bodySentAt
+  const stamped = Date.parse(sent)
+  const time = sentAt ? stamped + (receivedAt - Date.parse(sentAt)) : stamped
+  if (time > receivedAt + DAY) return { time: receivedAt, original: sent }
+  return { time, original: time == stamped ? null : sent }
+}
+
+export function ingestRoutes(deps: IngestDeps) {
+  let lastSeq = 0
+  const nextSeq = (receivedAt: number) => (lastSeq = Math.max(lastSeq + 1, receivedAt * 1000))
+
+  async function handle(c: Context, route: 'batch' | (typeof TYPES)[number]) {
+    const json = parseJson(c, await readBody(c))
+    if (typeof json != 'object' || json == null || Array.isArray(json)) throw new HttpError(400, 'invalid_body', 'The body must be a JSON object')
+    const body = json as Record<string, unknown>
+    const project = writeProject(deps.keys, c, body.writeKey)
+
+    let messages: unknown[]
+    let bodySentAt: string | undefined
+    if (route == 'batch') {
+      const unsafe = unsafeJson({ ...body, batch: [] })
+      if (unsafe) throw new HttpError(400, 'invalid_body', `${unsafe.path}: ${unsafe.message}`, { path: unsafe.path })
+      const parsed = BatchBody.safeParse(body)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        const path = formatPath(issue.path)
+        throw new HttpError(400, 'invalid_body', `${path}: ${issue.message}`, { path })
+      }
+      messages = parsed.data.batch
+      bodySentAt = parsed.data.sentAt
+    } else {
+      if (body.type !== undefined && body.type != route)
+        throw new HttpError(400, 'invalid_message', `type: "${String(body.type)}" cannot be sent to /v1/${route}: use /v1/batch or /v1/${String(body.type)}`, { path: 'type' })
+      const { writeKey: _, ...message } = body
+      messages = [{ ...message, type: route }]
+    }
+
+    const wait = deps.limit(project.writeKey, messages.length)
+    if (wait)
+      throw new HttpError(429, 'rate_limited', `Too many messages for this write key: retry in ${Math.ceil(wait / 1000)} s`, {
+        headers: { 'Retry-After': String(Math.ceil(wait / 1000)) },
+      })
+
+    const receivedAt = deps.now()
+    const rows: Row[] = []
+    const rejected: { index: number; message: string; path?: string }[] = []
+    messages.forEach((input, index) => {
+      const raw = JSON.stringify(input)
+      const fault =
+        Buffer.byteLength(raw) > MAX_MESSAGE
+          ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` }
+          : unsafeJson(input)
+      const result = fault ? ({ ok: false, ...fault } as const) : validateMessage(input)
+      if (!result.ok) return void rejected.push({ index, message: result.path ? `${result.path}: ${result.message}` : result.message, ...(result.path && { path: result.path }) })
+      const m = result.message
+      const { time, original } = eventTime(m, bodySentAt, receivedAt)
+      rows.push({
+        projectId: project.id,
+        messageId: m.messageId,
+        seq: nextSeq(receivedAt),
+        type: m.type,
+        event: m.type == 'track' ? m.event : null,
+        actor: m.anonymousId ? `a:${m.anonymousId}` : `u:${m.userId}`,
+        userId: m.userId ?? null,
+        groupId: m.type == 'group' ? m.groupId : null,
+        sessionId: m.context?.sessionId ?? null,
+        eventTime: time,
+        receivedAt,
+        originalTime: original,
+        properties: m.properties,
+        traits: m.traits,
+        message: raw,
+      })
+    })
+
+    if (rows.length) await deps.write(rows)
+    if (!rejected.length) return c.json({ success: true })
+    await deps.quarantine(
+      project.id,
+      receivedAt,
+      rejected.map((r) => ({ reason: r.message, payload: JSON.stringify(messages[r.index]).slice(0, MAX_MESSAGE) })),
+    )
+    const stored = messages.length - rejected.length
+    throw new HttpError(
+      400,
+      'invalid_messages',
+      `${rejected.length} of ${messages.length} messages were rejected${stored ? `; the other ${stored} were stored` : ''}: see "rejected" for which and why`,
+      { rejected },
+    )
+  }
+
+  const app = new Hono()
+  app.post('/v1/batch', (c) => handle(c, 'batch'))
+  for (const type of TYPES) app.post(`/v1/${type}`, (c) => handle(c, type))
+  return app
+}

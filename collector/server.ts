@@ -1,0 +1,58 @@
+// The only file that reads the environment and listens.
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { serve } from '@hono/node-server'
+import { createApp } from './app'
+import { loadConfig, parseConfig, type Config } from './config'
+import { openDb } from './db/index'
+import { defaultRateLimit } from './ratelimit'
+
+export const newKey = (prefix: 'wk' | 'rk') => `${prefix}_${randomBytes(18).toString('base64url')}`
+
+/** With no config file the collector still starts, on a demo project whose keys it prints. */
+export function demoConfig(port: number): Config {
+  return parseConfig({
+    projects: [
+      {
+        id: 'demo',
+        name: 'Demo SaaS',
+        writeKey: newKey('wk'),
+        readKey: newKey('rk'),
+        allowedOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+        activation: { valueEvent: 'Report Shared' },
+        onboarding: { steps: [{ id: 'create_project', name: 'Create a project' }, { id: 'invite_teammate', name: 'Invite a teammate' }] },
+        features: [{ id: 'export_csv', name: 'CSV export' }],
+      },
+    ],
+  })
+}
+
+export async function start(env: NodeJS.ProcessEnv = process.env) {
+  const port = Number(env.PORT ?? 8787)
+  const file = env.NORTHSTAR_CONFIG ?? './northstar.config.json'
+  let config: Config
+  if (existsSync(file)) config = loadConfig(file, env)
+  else {
+    config = demoConfig(port)
+    const [demo] = config.projects
+    console.log(`No ${file}: serving a demo project (write key ${demo!.writeKey}, read key ${demo!.readKey}). Run \`northstar init\` to write a config file.`)
+  }
+  const db = await openDb({
+    url: env.DATABASE_URL,
+    file: env.NORTHSTAR_DB ?? './.northstar/northstar.db',
+    synchronous: env.NORTHSTAR_SYNCHRONOUS == 'FULL' ? 'FULL' : 'NORMAL',
+  })
+  const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
+  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 } })
+  const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '0.0.0.0' }, (info) =>
+    console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB ?? './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
+  )
+  const stop = () => {
+    // Finish what is in flight (each answered only after its commit), then close the database.
+    server.close(() => void db.close().then(() => process.exit(0)))
+    setTimeout(() => process.exit(1), 10_000).unref()
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  return server
+}
