@@ -20,10 +20,12 @@ export function createRateLimiter({ perSecond, burst }: RateLimit, now: () => nu
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) * perSecond) / 1000)
     b.at = t
     buckets.set(key, b)
-    if (b.tokens >= cost) {
+    // A batch larger than the burst passes on a full bucket and leaves it in debt, rather than never passing.
+    const need = Math.min(cost, burst)
+    if (b.tokens >= need) {
       b.tokens -= cost
       return 0
     }
-    return Math.ceil(((Math.min(cost, burst) - b.tokens) * 1000) / perSecond)
+    return Math.ceil(((need - b.tokens) * 1000) / perSecond)
   }
 }

@@ -70,11 +70,11 @@ export function ingestRoutes(deps: IngestDeps) {
     const rows: Row[] = []
     const rejected: { index: number; message: string; path?: string }[] = []
     messages.forEach((input, index) => {
-      const raw = JSON.stringify(input)
+      // depth first: stringifying a message nested thousands deep would overflow the stack
+      const unsafe = unsafeJson(input)
+      const raw = unsafe ? '' : JSON.stringify(input)
       const fault =
-        Buffer.byteLength(raw) > MAX_MESSAGE
-          ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` }
-          : unsafeJson(input)
+        unsafe ?? (Buffer.byteLength(raw) > MAX_MESSAGE ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` } : undefined)
       const result = fault ? ({ ok: false, ...fault } as const) : validateMessage(input)
       if (!result.ok) return void rejected.push({ index, message: result.path ? `${result.path}: ${result.message}` : result.message, ...(result.path && { path: result.path }) })
       const m = result.message
@@ -103,7 +103,7 @@ export function ingestRoutes(deps: IngestDeps) {
     await deps.quarantine(
       project.id,
       receivedAt,
-      rejected.map((r) => ({ reason: r.message, payload: JSON.stringify(messages[r.index]).slice(0, MAX_MESSAGE) })),
+      rejected.map((r) => ({ reason: r.message, payload: unsafeJson(messages[r.index]) ? '"(nested too deep to keep)"' : JSON.stringify(messages[r.index]).slice(0, MAX_MESSAGE) })),
     )
     const stored = messages.length - rejected.length
     throw new HttpError(

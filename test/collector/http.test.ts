@@ -1,0 +1,170 @@
+import { gzipSync } from 'node:zlib'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '../../collector/db/index'
+import { basic, clear, dialects, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+
+afterAll(() => stopPostgres())
+
+const json = (body: unknown) => JSON.stringify(body)
+const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+const batchOf = (...messages: unknown[]) => json({ writeKey: 'wk_demo', batch: messages })
+
+/** Each is bad input: answered 4xx with a JSON error that says what to fix, nothing stored. */
+const badInputs: [name: string, status: number, code: string, body: string | Buffer, headers?: Record<string, string>, path?: string][] = [
+  ['malformed JSON', 400, 'invalid_json', '{"writeKey": "wk_demo", batch: []}'],
+  ['truncated JSON', 400, 'invalid_json', batchOf(track()).slice(0, -7)],
+  ['a form content type', 415, 'unsupported_media_type', batchOf(track()), { 'Content-Type': 'application/x-www-form-urlencoded' }],
+  ['no content type', 415, 'unsupported_media_type', batchOf(track()), { 'Content-Type': '' }],
+  ['an empty body', 400, 'empty_body', ''],
+  ['a JSON array as body', 400, 'invalid_body', '[]'],
+  ['a 600 KB batch', 413, 'too_large', batchOf(...Array.from({ length: 20 }, () => track({ properties: { blob: 'x'.repeat(30_000) } })))],
+  ['a 40 KB message', 400, 'invalid_messages', batchOf(track({ properties: { blob: 'x'.repeat(40_000) } }))],
+  ['deeply nested JSON', 400, 'invalid_messages', `{"writeKey":"wk_demo","batch":[${json(track()).slice(0, -1)},"properties":${nested(20_000)}}]}`],
+  ['deeply nested JSON around the batch', 400, 'invalid_body', `{"writeKey":"wk_demo","batch":[${json(track())}],"context":${nested(100)}}`],
+  ['a __proto__ key', 400, 'invalid_messages', `{"writeKey":"wk_demo","batch":[${json(track()).slice(0, -1)},"properties":{"__proto__":{"admin":true}}}]}`],
+  ['a constructor key', 400, 'invalid_messages', batchOf(track({ traits: { constructor: { prototype: 1 } } }))],
+  ['an unknown type', 400, 'invalid_messages', batchOf(track({ type: 'screen' }))],
+  ['an NPS score of 11', 400, 'invalid_messages', batchOf(track({ event: '$survey_response', properties: { surveyId: 's', type: 'nps', score: 11 } }))],
+  ['a CSAT score of 0', 400, 'invalid_messages', batchOf(track({ event: '$survey_response', properties: { surveyId: 's', type: 'csat', score: 0 } }))],
+  ['a fractional score', 400, 'invalid_messages', batchOf(track({ event: '$survey_response', properties: { surveyId: 's', type: 'nps', score: 7.5 } }))],
+  ['a missing messageId', 400, 'invalid_messages', batchOf(track({ messageId: undefined }))],
+  ['a messageId of the wrong type', 400, 'invalid_messages', batchOf(track({ messageId: 42 }))],
+  ['a 201-character userId', 400, 'invalid_messages', batchOf(track({ userId: 'u'.repeat(201) }))],
+  ['no anonymousId nor userId', 400, 'invalid_messages', batchOf(track({ anonymousId: undefined }))],
+  ['an unparsable timestamp', 400, 'invalid_messages', batchOf(track({ timestamp: 'yesterday at noon' }))],
+  ['an empty batch', 400, 'invalid_body', json({ writeKey: 'wk_demo', batch: [] })],
+  ['a gzip bomb', 413, 'too_large', gzipSync(Buffer.alloc(100 * 1024 * 1024)), { 'Content-Encoding': 'gzip' }],
+  ['a body that is not gzip', 400, 'bad_gzip', batchOf(track()), { 'Content-Encoding': 'gzip' }],
+  ['a write from an Origin not allowed', 403, 'origin_not_allowed', batchOf(track()), { Origin: 'https://evil.test' }],
+  ['a write from another project’s Origin', 403, 'origin_not_allowed', batchOf(track()), { Origin: 'http://other.test' }],
+  ['an unknown write key', 401, 'unknown_write_key', json({ writeKey: 'wk_nope', batch: [track()] })],
+  ['no write key', 401, 'missing_write_key', json({ batch: [track()] })],
+  ['a read key used for writing', 403, 'read_key', json({ writeKey: 'rk_demo', batch: [track()] })],
+]
+
+describe.each(dialects)('bad input on %s', (dialect) => {
+  let db: Db
+  let close: () => Promise<void>
+  let app: ReturnType<typeof testApp>
+  beforeAll(async () => {
+    ;({ db, close } = await openTestDb(dialect))
+    app = testApp(db)
+  })
+  afterEach(() => clear(db))
+  afterAll(() => close())
+
+  test.each(badInputs)('%s: %i %s, nothing stored, the server still up', async (_, status, code, body, headers = {}) => {
+    const res = await app.request('/v1/batch', { method: 'POST', body, headers: { 'Content-Type': 'text/plain', ...headers } })
+    expect(res.status).toBe(status)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    const { error } = await res.json()
+    expect(error.code).toBe(code)
+    expect(error.message.length).toBeGreaterThan(20) // says what is wrong and how to fix it
+    expect(await storedIds(db)).toEqual([])
+    expect((await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'after' })] })).status).toBe(200)
+  })
+})
+
+describe('keys, origins and CORS', () => {
+  let db: Db
+  let close: () => Promise<void>
+  let app: ReturnType<typeof testApp>
+  beforeAll(async () => {
+    ;({ db, close } = await openTestDb('sqlite'))
+    app = testApp(db)
+  })
+  afterEach(() => clear(db))
+  afterAll(() => close())
+
+  test('takes the write key as the HTTP Basic user, as Segment’s server-side clients send it', async () => {
+    const res = await post(app, '/v1/batch', { batch: [track({ messageId: 'b' })] }, { headers: { Authorization: basic('wk_demo'), 'Content-Type': 'application/json' } })
+    expect(res.status).toBe(200)
+    expect(await storedIds(db)).toEqual(['b'])
+  })
+
+  test('keeps previous write keys valid during a rotation', async () => {
+    expect((await post(app, '/v1/batch', { writeKey: 'wk_demo_old', batch: [track({ messageId: 'old' })] })).status).toBe(200)
+    expect(await storedIds(db, 'demo')).toEqual(['old'])
+  })
+
+  test('a project’s key writes to its project only', async () => {
+    await post(app, '/v1/batch', { writeKey: 'wk_other', batch: [track({ messageId: 'x' })] })
+    expect(await storedIds(db, 'demo')).toEqual([])
+    expect(await storedIds(db, 'other')).toEqual(['x'])
+  })
+
+  test('a write key can never read', async () => {
+    const res = await app.request('/v1/quarantine', { headers: { Authorization: 'Bearer wk_demo' } })
+    expect(res.status).toBe(403)
+    expect((await res.json()).error.code).toBe('write_key')
+  })
+
+  test('every response carries the CORS headers, errors included', async () => {
+    const ok = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track()] }, { headers: { Origin: 'http://app.test' } })
+    const rejected = await post(app, '/v1/batch', { writeKey: 'wk_nope', batch: [track()] }, { headers: { Origin: 'http://app.test' } })
+    const limitedApp = testApp(db, { rateLimit: { perSecond: 1, burst: 1 } }) // the clock stands still: no refill
+    await post(limitedApp, '/v1/batch', { writeKey: 'wk_demo', batch: [track()] })
+    const limited = await limitedApp.request('/v1/batch', {
+      method: 'POST',
+      body: JSON.stringify({ writeKey: 'wk_demo', batch: [track(), track()] }),
+      headers: { 'Content-Type': 'text/plain', Origin: 'http://app.test' },
+    })
+    expect([ok.status, rejected.status, limited.status]).toEqual([200, 401, 429])
+    for (const res of [ok, rejected, limited]) {
+      expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test')
+      expect(res.headers.get('vary')).toContain('Origin')
+      expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After')
+      expect(res.headers.get('access-control-max-age')).toBe('7200')
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull()
+    }
+    expect(limited.headers.get('retry-after')).toBe('1')
+  })
+
+  test('a preflight lists Authorization and Content-Type, for allowed origins only', async () => {
+    const allowed = await app.request('/v1/batch', { method: 'OPTIONS', headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST' } })
+    expect(allowed.status).toBe(204)
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type')
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test')
+    const denied = await app.request('/v1/batch', { method: 'OPTIONS', headers: { Origin: 'https://evil.test' } })
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  test('rate limits per write key with 429 and Retry-After, storing nothing of the refused batch', async () => {
+    const limited = testApp(db, { rateLimit: { perSecond: 10, burst: 3 } })
+    const send = (id: string, n: number) =>
+      post(limited, '/v1/batch', { writeKey: 'wk_demo', batch: Array.from({ length: n }, (_, i) => track({ messageId: `${id}-${i}` })) })
+    expect((await send('a', 3)).status).toBe(200)
+    const res = await send('b', 2)
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toBe('1')
+    expect((await res.json()).error.message).toContain('retry in 1 s')
+    expect((await storedIds(db)).filter((id) => id.startsWith('b'))).toEqual([])
+    expect((await post(limited, '/v1/batch', { writeKey: 'wk_other', batch: [track()] })).status).toBe(200) // another key, another bucket
+  })
+
+  test('answers unknown routes with a JSON 404', async () => {
+    const res = await app.request('/v2/nothing')
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'No route for GET /v2/nothing: see /openapi.json' } })
+  })
+
+  test('serves the active surveys to the write key, cacheable with an ETag', async () => {
+    const res = await app.request('/v1/surveys?writeKey=wk_demo')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('max-age=60')
+    expect((await res.json()).surveys.map((s: { id: string }) => s.id)).toEqual(['nps-main'])
+    const again = await app.request('/v1/surveys?writeKey=wk_demo', { headers: { 'If-None-Match': res.headers.get('etag')! } })
+    expect(again.status).toBe(304)
+    expect((await app.request('/v1/surveys?writeKey=wk_nope')).status).toBe(401)
+  })
+
+  test('describes every route in /openapi.json', async () => {
+    const spec = await (await app.request('/openapi.json')).json()
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/batch', '/v1/track', '/v1/identify', '/v1/group', '/v1/page', '/v1/surveys', '/healthz']))
+    expect(spec.components.schemas.TrackMessage.properties.messageId).toMatchObject({ type: 'string', maxLength: 200 })
+  })
+
+  test('reports its health and its database', async () => {
+    expect(await (await app.request('/healthz')).json()).toEqual({ ok: true, database: 'sqlite' })
+  })
+})

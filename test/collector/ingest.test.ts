@@ -1,0 +1,206 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import type { Db } from '../../collector/db/index'
+import { basic, clear, dialects, iso, NOW, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+
+afterAll(() => stopPostgres())
+
+describe.each(dialects)('ingestion on %s', (dialect) => {
+  let db: Db
+  let close: () => Promise<void>
+  let app: ReturnType<typeof testApp>
+  beforeAll(async () => ({ db, close } = await openTestDb(dialect)))
+  beforeEach(() => void (app = testApp(db)))
+  afterEach(() => clear(db))
+  afterAll(() => close())
+
+  const batch = (messages: unknown[], extra: Record<string, unknown> = {}) => post(app, '/v1/batch', { writeKey: 'wk_demo', batch: messages, ...extra })
+
+  describe('storing', () => {
+    test('stores a batch and answers 200 once committed', async () => {
+      const res = await batch([track({ messageId: 'a' }), track({ messageId: 'b' })])
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ success: true })
+      expect(await storedIds(db)).toEqual(['a', 'b'])
+    })
+
+    test('a retried batch stores nothing twice, answers 200, and the first copy wins', async () => {
+      await batch([track({ messageId: 'a', event: 'First' })])
+      const res = await batch([track({ messageId: 'a', event: 'Second' }), track({ messageId: 'b' })])
+      expect(res.status).toBe(200)
+      const rows = await db.kysely.selectFrom('events').select(['message_id', 'event']).orderBy('message_id').execute()
+      expect(rows).toEqual([
+        { message_id: 'a', event: 'First' },
+        { message_id: 'b', event: 'Clicked' },
+      ])
+    })
+
+    test('one messageId twice in one batch is stored once, the first copy', async () => {
+      await batch([track({ messageId: 'a', event: 'First' }), track({ messageId: 'a', event: 'Second' })])
+      expect(await db.kysely.selectFrom('events').select('event').execute()).toEqual([{ event: 'First' }])
+    })
+
+    test('accepts any opaque id, not only UUIDs', async () => {
+      const id = `node-next-1732270000000-${'x'.repeat(36)}`
+      expect((await batch([track({ messageId: id, anonymousId: '42', userId: 'ü@example.com' })])).status).toBe(200)
+      expect(await storedIds(db)).toEqual([id])
+    })
+
+    test('keeps unknown keys of the message', async () => {
+      await batch([track({ messageId: 'a', integrations: { All: true }, custom: [1, 2] })])
+      const row = await db.kysely.selectFrom('events').select('message').executeTakeFirstOrThrow()
+      expect(JSON.parse(row.message)).toMatchObject({ integrations: { All: true }, custom: [1, 2] })
+    })
+
+    test('takes the single forms of the Segment API', async () => {
+      for (const [path, body] of [
+        ['/v1/track', { messageId: 't', anonymousId: 'a1', event: 'Signed Up' }],
+        ['/v1/identify', { messageId: 'i', userId: 'u1', traits: { plan: 'pro' } }],
+        ['/v1/group', { messageId: 'g', userId: 'u1', groupId: 'acme' }],
+        ['/v1/page', { messageId: 'p', anonymousId: 'a1', name: 'Home' }],
+      ] as const) {
+        const res = await post(app, path, body, { headers: { Authorization: basic('wk_demo'), 'Content-Type': 'application/json' } })
+        expect(res.status, path).toBe(200)
+      }
+      const rows = await db.kysely.selectFrom('events').select(['message_id', 'type']).orderBy('message_id').execute()
+      expect(rows).toEqual([
+        { message_id: 'g', type: 'group' },
+        { message_id: 'i', type: 'identify' },
+        { message_id: 'p', type: 'page' },
+        { message_id: 't', type: 'track' },
+      ])
+    })
+
+    test('accepts gzip bodies', async () => {
+      const res = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'z' })] }, { gzip: true })
+      expect(res.status).toBe(200)
+      expect(await storedIds(db)).toEqual(['z'])
+    })
+  })
+
+  describe('one bad message does not drop its neighbours', () => {
+    test('answers 400 listing the rejected by index and reason, and stores the rest', async () => {
+      const res = await batch([
+        track({ messageId: 'ok-1' }),
+        track({ messageId: 'bad-score', event: '$survey_response', properties: { surveyId: 's', type: 'ces', score: 9 } }),
+        track({ messageId: 'ok-2' }),
+        { type: 'track', messageId: 'no-person', event: 'x' },
+      ])
+      expect(res.status).toBe(400)
+      const { error } = await res.json()
+      expect(error.code).toBe('invalid_messages')
+      expect(error.message).toContain('2 of 4 messages were rejected; the other 2 were stored')
+      expect(error.rejected).toEqual([
+        { index: 1, path: 'properties.score', message: 'properties.score: must be from 1 to 7 for a CES survey' },
+        { index: 3, path: 'anonymousId', message: 'anonymousId: a message needs an anonymousId or a userId (or both)' },
+      ])
+      expect(await storedIds(db)).toEqual(['ok-1', 'ok-2'])
+    })
+
+    test('keeps the rejected in a quarantine the read key can see, never as events', async () => {
+      await batch([track({ messageId: 'bad', event: '$step', properties: {} })])
+      const res = await app.request('/v1/quarantine', { headers: { Authorization: 'Bearer rk_demo' } })
+      const { rejected } = await res.json()
+      expect(rejected).toEqual([expect.objectContaining({ reason: 'properties.step: Invalid input: expected string, received undefined', payload: expect.objectContaining({ messageId: 'bad' }) })])
+      expect(await storedIds(db)).toEqual([])
+      const other = await app.request('/v1/quarantine', { headers: { Authorization: 'Bearer rk_other' } })
+      expect((await other.json()).rejected).toEqual([])
+    })
+  })
+
+  describe('event time', () => {
+    const time = async (id: string) =>
+      db.kysely.selectFrom('events').select(['event_time', 'original_time']).where('message_id', '=', id).executeTakeFirstOrThrow()
+
+    test('corrects the client clock by sentAt: timestamp + (receivedAt - sentAt)', async () => {
+      // the client's clock runs 1 hour fast
+      await batch([track({ messageId: 'a', timestamp: iso(NOW + 3_600_000 - 5000) })], { sentAt: iso(NOW + 3_600_000) })
+      expect(await time('a')).toEqual({ event_time: NOW - 5000, original_time: iso(NOW + 3_600_000 - 5000) })
+    })
+
+    test('a message’s own sentAt wins over the body’s', async () => {
+      await batch([track({ messageId: 'a', timestamp: iso(NOW - 60_000), sentAt: iso(NOW - 30_000) })], { sentAt: iso(NOW + 999_999) })
+      expect((await time('a')).event_time).toBe(NOW - 30_000)
+    })
+
+    test('without sentAt the timestamp stands as it is', async () => {
+      await batch([track({ messageId: 'a', timestamp: iso(NOW - 7000) })])
+      expect(await time('a')).toEqual({ event_time: NOW - 7000, original_time: null })
+    })
+
+    test('falls back to originalTimestamp, then to the receipt time', async () => {
+      await batch([
+        track({ messageId: 'orig', timestamp: undefined, originalTimestamp: iso(NOW - 2000) }),
+        track({ messageId: 'none', timestamp: undefined }),
+      ])
+      expect((await time('orig')).event_time).toBe(NOW - 2000)
+      expect((await time('none')).event_time).toBe(NOW)
+    })
+
+    test('accepts the past whatever its age (backfills), and stores more than 24 h ahead as the receipt time, keeping the original', async () => {
+      await batch([track({ messageId: 'old', timestamp: '1999-01-01T00:00:00Z' }), track({ messageId: 'future', timestamp: iso(NOW + 86_400_000 + 1000) })])
+      expect((await time('old')).event_time).toBe(Date.UTC(1999, 0, 1))
+      expect(await time('future')).toEqual({ event_time: NOW, original_time: iso(NOW + 86_400_000 + 1000) })
+    })
+  })
+
+  describe('per-person state at ingest', () => {
+    test('keeps first and last seen and the first occurrence of each event, step and feature, by event time', async () => {
+      await batch([
+        track({ messageId: '1', event: 'Report Shared', timestamp: iso(NOW - 1000) }),
+        track({ messageId: '2', event: '$step', properties: { step: 'create_project' }, timestamp: iso(NOW - 5000) }),
+        track({ messageId: '3', event: '$feature', properties: { feature: 'export_csv' }, timestamp: iso(NOW - 3000) }),
+      ])
+      // arrives later, happened earlier
+      await batch([track({ messageId: '4', event: 'Report Shared', timestamp: iso(NOW - 9000) }), { type: 'page', messageId: '5', anonymousId: 'anon-1', timestamp: iso(NOW - 100) }])
+      expect(await db.kysely.selectFrom('actors').select(['actor', 'first_time', 'last_time']).execute()).toEqual([
+        { actor: 'a:anon-1', first_time: NOW - 9000, last_time: NOW - 100 },
+      ])
+      const firsts = await db.kysely.selectFrom('firsts').select(['key', 'time']).orderBy('key').execute()
+      expect(firsts).toEqual([
+        { key: 'e:$feature', time: NOW - 3000 },
+        { key: 'e:$step', time: NOW - 5000 },
+        { key: 'e:Report Shared', time: NOW - 9000 },
+        { key: 'f:export_csv', time: NOW - 3000 },
+        { key: 's:create_project', time: NOW - 5000 },
+        { key: 't:page', time: NOW - 100 },
+      ])
+    })
+
+    test('links an anonymousId to the userId of its latest linking message by event time', async () => {
+      await batch([track({ messageId: '1', userId: 'alice', timestamp: iso(NOW - 1000) })])
+      await batch([track({ messageId: '2', userId: 'bob', timestamp: iso(NOW - 5000) })]) // older: does not win
+      expect(await db.kysely.selectFrom('actors').select(['user_id', 'link_time']).executeTakeFirst()).toEqual({ user_id: 'alice', link_time: NOW - 1000 })
+      await batch([track({ messageId: '3', userId: 'carol', timestamp: iso(NOW - 1000) })]) // same time, received later: wins
+      expect(await db.kysely.selectFrom('actors').select('user_id').executeTakeFirst()).toEqual({ user_id: 'carol' })
+    })
+
+    test('merges traits key by key, each from the call with the greatest event time', async () => {
+      const identify = (id: string, t: number, traits: object) => ({ type: 'identify', messageId: id, userId: 'u1', anonymousId: 'anon-1', timestamp: iso(t), traits })
+      await batch([identify('1', NOW - 1000, { plan: 'pro', seats: 5 })])
+      await batch([identify('2', NOW - 5000, { plan: 'free', company: 'Acme' })]) // older: only fills company
+      await batch([identify('3', NOW - 500, { seats: 7 })])
+      const traits = await db.kysely.selectFrom('traits').select(['kind', 'key', 'value']).orderBy('key').execute()
+      expect(traits.map((t) => [t.kind, t.key, JSON.parse(t.value)])).toEqual([
+        ['person', 'company', 'Acme'],
+        ['person', 'plan', 'pro'],
+        ['person', 'seats', 7],
+      ])
+    })
+
+    test('keeps each person’s latest group and the account’s traits', async () => {
+      const group = (id: string, t: number, groupId: string, traits = {}) => ({ type: 'group', messageId: id, anonymousId: 'anon-1', groupId, timestamp: iso(t), traits })
+      await batch([group('1', NOW - 1000, 'acme', { name: 'Acme' }), group('2', NOW - 2000, 'globex')])
+      expect(await db.kysely.selectFrom('memberships').select('group_id').execute()).toEqual([{ group_id: 'acme' }])
+      expect(await db.kysely.selectFrom('traits').select(['kind', 'subject', 'key']).execute()).toEqual([{ kind: 'account', subject: 'acme', key: 'name' }])
+    })
+
+    test('a retried batch leaves the state as it was', async () => {
+      const messages = [track({ messageId: '1', context: { sessionId: 's1' }, timestamp: iso(NOW - 1000) })]
+      await batch(messages)
+      const before = await db.kysely.selectFrom('sessions').selectAll().execute()
+      await batch(messages)
+      expect(await db.kysely.selectFrom('sessions').selectAll().execute()).toEqual(before)
+      expect(before).toEqual([{ project_id: 'demo', session_id: 's1', actor: 'a:anon-1', start_time: NOW - 1000, end_time: NOW - 1000 }])
+    })
+  })
+})
