@@ -6,6 +6,7 @@ import { sql } from 'kysely'
 import { Hono } from 'hono'
 import type { Config } from './config'
 import type { Db } from './db/index'
+import { erasePerson, exportPerson } from './db/persons'
 import { listQuarantine, quarantine } from './db/quarantine'
 import { createWriter } from './db/writer'
 import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } from './http'
@@ -57,6 +58,16 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     const project = readProject(keys, c)
     const rows = await listQuarantine(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100))
     return c.json({ rejected: rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) })) })
+  })
+
+  // GDPR: erasure and export of a person (read key)
+  app.delete('/v1/persons/:userId', async (c) => {
+    const project = readProject(keys, c)
+    return c.json({ deleted: await erasePerson(db, project.id, c.req.param('userId')) })
+  })
+  app.get('/v1/persons/:userId/export', async (c) => {
+    const project = readProject(keys, c)
+    return c.json(await exportPerson(db, project.id, c.req.param('userId')))
   })
 
   app.get('/healthz', async (c) => {

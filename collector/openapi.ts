@@ -67,6 +67,12 @@ export function openapi() {
       '/v1/quarantine': {
         get: { summary: 'The latest rejected messages, with why', security: [{ bearer: [] }], responses: { '200': { description: 'Rejected messages' }, ...errors } },
       },
+      '/v1/persons/{userId}': {
+        delete: { summary: 'GDPR erasure: every event and all state of the person', security: [{ bearer: [] }], parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Erased' }, ...errors } },
+      },
+      '/v1/persons/{userId}/export': {
+        get: { summary: 'GDPR export: the person’s events, traits and account', security: [{ bearer: [] }], parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'The person’s data' }, ...errors } },
+      },
       '/healthz': { get: { summary: 'Liveness and database reachability', responses: { '200': { description: 'Up' }, '503': { description: 'Database unreachable' } } } },
     },
   }

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from './app'
 import { loadConfig, parseConfig, type Config } from './config'
 import { openDb } from './db/index'
+import { deleteExpired } from './db/persons'
 import { defaultRateLimit } from './ratelimit'
 
 export const newKey = (prefix: 'wk' | 'rk') => `${prefix}_${randomBytes(18).toString('base64url')}`
@@ -47,6 +48,10 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '0.0.0.0' }, (info) =>
     console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB ?? './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
+  // retentionDays: delete older raw events now and every hour
+  const sweep = () => deleteExpired(db, config.projects, Date.now()).catch((error) => console.error('Retention sweep failed:', error))
+  void sweep()
+  setInterval(sweep, 3_600_000).unref()
   const stop = () => {
     // Finish what is in flight (each answered only after its commit), then close the database.
     server.close(() => void db.close().then(() => process.exit(0)))

@@ -16,7 +16,8 @@ export interface PageContext {
 
 export interface Context {
   sessionId?: string
-  page?: PageContext
+  /** The SDK sends all four; other Segment clients may send some or none. */
+  page?: Partial<PageContext>
   library?: { name: string; version: string }
   locale?: string
   [key: string]: unknown

@@ -54,7 +54,7 @@ describe.each(dialects)('bad input on %s', (dialect) => {
   afterAll(() => close())
 
   test.each(badInputs)('%s: %i %s, nothing stored, the server still up', async (_, status, code, body, headers = {}) => {
-    const res = await app.request('/v1/batch', { method: 'POST', body, headers: { 'Content-Type': 'text/plain', ...headers } })
+    const res = await app.request('/v1/batch', { method: 'POST', body: body as BodyInit, headers: { 'Content-Type': 'text/plain', ...headers } })
     expect(res.status).toBe(status)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     const { error } = await res.json()

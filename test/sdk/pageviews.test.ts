@@ -10,7 +10,7 @@ afterEach(() => {
 })
 afterAll(() => collector.server.close())
 
-const pages = () => collector.messages().filter((m) => m.type == 'page').map((m) => m.context!.page!.path + new URL(m.context!.page!.url).hash)
+const pages = () => collector.messages().filter((m) => m.type == 'page').map((m) => m.context!.page!.path + new URL(m.context!.page!.url!).hash)
 
 test('tracks a page view at init and on each SPA navigation', async () => {
   const c = client({ autoPageviews: true })

@@ -1,0 +1,61 @@
+// GDPR: a person's data, exported or erased. A person is `u:<userId>` and every
+// anonymous actor whose latest link points to that userId (METRICS.md).
+import type { Db } from './index'
+
+async function actorsOf(db: Db, projectId: string, userId: string): Promise<string[]> {
+  const linked = await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
+  return [`u:${userId}`, ...linked.map((a) => a.actor)]
+}
+
+export async function exportPerson(db: Db, projectId: string, userId: string) {
+  const actors = await actorsOf(db, projectId, userId)
+  const [events, traits, memberships] = await Promise.all([
+    db.kysely.selectFrom('events').select(['message', 'event_time']).where('project_id', '=', projectId).where('actor', 'in', actors).orderBy('event_time').orderBy('seq').execute(),
+    db.kysely.selectFrom('traits').select(['key', 'value', 'time', 'seq']).where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute(),
+    db.kysely.selectFrom('memberships').select(['group_id', 'time', 'seq']).where('project_id', '=', projectId).where('actor', 'in', actors).execute(),
+  ])
+  // traits merge key by key, the latest by event time, then receipt
+  const merged: Record<string, { value: unknown; time: number; seq: number }> = {}
+  for (const t of traits) {
+    const prev = merged[t.key]
+    if (!prev || t.time > prev.time || (t.time == prev.time && t.seq > prev.seq)) merged[t.key] = { value: JSON.parse(t.value), time: t.time, seq: t.seq }
+  }
+  const account = memberships.sort((a, b) => b.time - a.time || b.seq - a.seq)[0]?.group_id ?? null
+  return {
+    userId,
+    anonymousIds: actors.filter((a) => a.startsWith('a:')).map((a) => a.slice(2)),
+    traits: Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, v.value])),
+    account,
+    events: events.map((e) => JSON.parse(e.message) as unknown),
+  }
+}
+
+/** Erases the person everywhere, in one transaction; returns how many events went. */
+export async function erasePerson(db: Db, projectId: string, userId: string): Promise<{ events: number; actors: number }> {
+  const actors = await actorsOf(db, projectId, userId)
+  return db.kysely.transaction().execute(async (trx) => {
+    const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
+    for (const table of ['firsts', 'memberships'] as const) await trx.deleteFrom(table).where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    await trx.deleteFrom('sessions').where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute()
+    // rejected messages may name the person too
+    await trx.deleteFrom('quarantine').where('project_id', '=', projectId).where('payload', 'like', `%${JSON.stringify(userId).slice(1, -1)}%`).execute()
+    const gone = await trx.deleteFrom('actors').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
+    return { events: Number(events.numDeletedRows), actors: Number(gone.numDeletedRows) }
+  })
+}
+
+/** Deletes raw events older than each project's retentionDays; per-person state stays. */
+export async function deleteExpired(db: Db, projects: { id: string; retentionDays?: number }[], now: number) {
+  let deleted = 0
+  for (const p of projects) {
+    if (!p.retentionDays) continue
+    const result = await db.kysely
+      .deleteFrom('events')
+      .where('project_id', '=', p.id)
+      .where('event_time', '<', now - p.retentionDays * 86_400_000)
+      .executeTakeFirst()
+    deleted += Number(result.numDeletedRows)
+  }
+  return deleted
+}

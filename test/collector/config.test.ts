@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { loadConfig, parseConfig } from '../../collector/config'
+
+const project = (fields: Record<string, unknown> = {}) => ({ id: 'demo', name: 'Demo', writeKey: 'wk_1', readKey: 'rk_1', ...fields })
+const problems = (json: unknown, env = {}) => {
+  try {
+    parseConfig(json, 'northstar.config.json', env)
+  } catch (error) {
+    return (error as Error).message.split('\n')
+  }
+  throw new Error('expected the config to be refused')
+}
+
+describe('northstar.config.json', () => {
+  test('takes the shape of DESIGN.md, with defaults for what it leaves out', () => {
+    const config = parseConfig({
+      projects: [
+        project({
+          allowedOrigins: ['http://localhost:8787'],
+          activation: { valueEvent: 'Report Shared' },
+          onboarding: { steps: [{ id: 'create_project', name: 'Create a project' }, { id: 'connect', name: 'Connect', event: 'Integration Connected' }] },
+          features: [{ id: 'api_access', name: 'API access', event: 'API Key Created' }],
+          surveys: [{ id: 'nps-main', type: 'nps', question: '...', trigger: { after: 'Report Shared' } }],
+          webhooks: [{ url: 'https://hooks.example/x', on: ['detractor'] }],
+          health: { weights: { usage: 40, engagement: 30, support: 20, payments: 10 } },
+        }),
+      ],
+    })
+    expect(config.projects[0]!.surveys[0]).toMatchObject({ trigger: { after: 'Report Shared' } }) // the widget's own keys are kept
+    const minimal = parseConfig({ projects: [project()] }).projects[0]!
+    expect(minimal).toMatchObject({ previousWriteKeys: [], allowedOrigins: [], features: [], onboarding: { steps: [] }, health: { weights: { usage: 40 } } })
+  })
+
+  test('names the file, the path and the fix for each mistake', () => {
+    expect(problems({ projects: [project({ writeKey: undefined, allowedOrigins: ['http://localhost:8787/'] })] })).toEqual([
+      'northstar.config.json: projects[0].writeKey: Invalid input: expected string, received undefined',
+      'northstar.config.json: projects[0].allowedOrigins[0]: must be an exact origin, scheme://host[:port] with no path or trailing slash, e.g. "https://app.example.com"',
+    ])
+  })
+
+  test('suggests the right spelling of a mistyped key', () => {
+    expect(problems({ projects: [project({ writekey: 'wk_2' })] })).toEqual(['northstar.config.json: projects[0]: Unrecognized key: "writekey" (did you mean "writeKey"?)'])
+  })
+
+  test('refuses a key used twice, which would make writes ambiguous', () => {
+    expect(problems({ projects: [project(), project({ id: 'b', writeKey: 'wk_2', readKey: 'wk_1' })] })).toEqual([
+      'northstar.config.json: projects[1].readKey: key "wk_1" is already used at index 0: each must be unique',
+    ])
+  })
+
+  test('refuses duplicate step, feature and survey ids', () => {
+    const steps = [{ id: 'a', name: 'A' }, { id: 'a', name: 'Again' }]
+    expect(problems({ projects: [project({ onboarding: { steps } })] })).toEqual([
+      'northstar.config.json: projects[0].onboarding.steps[1].id: step id "a" is already used at index 0: each must be unique',
+    ])
+  })
+
+  test('reads env:NAME keys from the environment, and says which variable is missing', () => {
+    const config = parseConfig({ projects: [project({ readKey: 'env:NS_READ' })] }, 'f.json', { NS_READ: 'rk_secret' })
+    expect(config.projects[0]!.readKey).toBe('rk_secret')
+    expect(problems({ projects: [project({ readKey: 'env:NS_READ' })] })).toEqual([
+      'northstar.config.json: projects[0].readKey: the environment variable NS_READ is not set: export it, or write the key itself',
+    ])
+  })
+
+  test('says when the file is missing or not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'northstar-config-'))
+    expect(() => loadConfig(join(dir, 'nope.json'))).toThrow(/nope.json: cannot be read .*run `northstar init`/)
+    writeFileSync(join(dir, 'bad.json'), '{ "projects": [], }')
+    expect(() => loadConfig(join(dir, 'bad.json'))).toThrow(/bad.json: is not valid JSON .*no comments or trailing commas/)
+  })
+})

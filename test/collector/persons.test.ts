@@ -1,0 +1,79 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import type { Db } from '../../collector/db/index'
+import { deleteExpired } from '../../collector/db/persons'
+import { clear, dialects, iso, NOW, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+
+afterAll(() => stopPostgres())
+
+describe.each(dialects)('privacy on %s', (dialect) => {
+  let db: Db
+  let close: () => Promise<void>
+  let app: ReturnType<typeof testApp>
+  beforeAll(async () => {
+    ;({ db, close } = await openTestDb(dialect))
+    app = testApp(db)
+  })
+  afterEach(() => clear(db))
+  afterAll(() => close())
+
+  const send = (...batch: unknown[]) => post(app, '/v1/batch', { writeKey: 'wk_demo', batch })
+  const asReader = (path: string, method = 'GET', key = 'rk_demo') => app.request(path, { method, headers: { Authorization: `Bearer ${key}` } })
+
+  async function twoDevicesOfAlice() {
+    await send(
+      track({ messageId: 'laptop-anon', anonymousId: 'laptop', timestamp: iso(NOW - 9000) }),
+      { type: 'identify', messageId: 'laptop-id', anonymousId: 'laptop', userId: 'alice', traits: { plan: 'pro' }, timestamp: iso(NOW - 8000) },
+      { type: 'identify', messageId: 'phone-id', anonymousId: 'phone', userId: 'alice', traits: { plan: 'team', email: 'a@x.test' }, timestamp: iso(NOW - 7000) },
+      { type: 'group', messageId: 'phone-group', anonymousId: 'phone', userId: 'alice', groupId: 'acme', timestamp: iso(NOW - 6000) },
+      track({ messageId: 'bob', anonymousId: 'bobs-laptop', userId: 'bob' }),
+    )
+  }
+
+  test('exports a person: every device’s events, traits merged, the account', async () => {
+    await twoDevicesOfAlice()
+    const res = await asReader('/v1/persons/alice/export')
+    expect(res.status).toBe(200)
+    const data = await res.json()
+    expect(data.anonymousIds.sort()).toEqual(['laptop', 'phone'])
+    expect(data.traits).toEqual({ plan: 'team', email: 'a@x.test' })
+    expect(data.account).toBe('acme')
+    expect(data.events.map((e: { messageId: string }) => e.messageId)).toEqual(['laptop-anon', 'laptop-id', 'phone-id', 'phone-group'])
+  })
+
+  test('erases a person everywhere and leaves everyone else', async () => {
+    await twoDevicesOfAlice()
+    await send(track({ messageId: 'bad', anonymousId: 'laptop', userId: 'alice', event: '$step', properties: {} })) // quarantined
+    const res = await asReader('/v1/persons/alice', 'DELETE')
+    expect(await res.json()).toEqual({ deleted: { events: 4, actors: 2 } })
+    expect(await storedIds(db)).toEqual(['bob'])
+    for (const table of ['actors', 'firsts', 'traits', 'memberships'] as const) {
+      const rows = await db.kysely.selectFrom(table).selectAll().execute()
+      expect(JSON.stringify(rows), table).not.toMatch(/\ba:laptop|a:phone|alice/)
+    }
+    expect((await (await asReader('/v1/quarantine')).json()).rejected).toEqual([])
+  })
+
+  test('needs the read key: a write key is refused, another project’s read key finds nothing', async () => {
+    await twoDevicesOfAlice()
+    expect((await asReader('/v1/persons/alice', 'DELETE', 'wk_demo')).status).toBe(403)
+    expect(await (await asReader('/v1/persons/alice', 'DELETE', 'rk_other')).json()).toEqual({ deleted: { events: 0, actors: 0 } })
+    expect((await storedIds(db)).length).toBe(5)
+  })
+
+  test('stores no IP address', async () => {
+    await app.request('/v1/batch', {
+      method: 'POST',
+      body: JSON.stringify({ writeKey: 'wk_demo', batch: [track({ messageId: 'ip' })] }),
+      headers: { 'Content-Type': 'text/plain', 'X-Forwarded-For': '203.0.113.7' },
+    })
+    const row = await db.kysely.selectFrom('events').selectAll().executeTakeFirstOrThrow()
+    expect(JSON.stringify(row)).not.toContain('203.0.113.7')
+  })
+
+  test('retentionDays deletes older raw events and keeps the per-person state', async () => {
+    await send(track({ messageId: 'old', timestamp: iso(NOW - 40 * 86_400_000) }), track({ messageId: 'new', timestamp: iso(NOW - 10 * 86_400_000) }))
+    expect(await deleteExpired(db, [{ id: 'demo', retentionDays: 30 }, { id: 'other' }], NOW)).toBe(1)
+    expect(await storedIds(db)).toEqual(['new'])
+    expect(await db.kysely.selectFrom('actors').select('first_time').executeTakeFirst()).toEqual({ first_time: NOW - 40 * 86_400_000 })
+  })
+})
