@@ -11,7 +11,14 @@ const stub = (window as { northstar?: { q?: Call[] } }).northstar
 const script = document.currentScript as HTMLScriptElement | null
 
 if (stub?.q) {
-  for (const [verb, args] of stub.q) (api[verb] as (...a: unknown[]) => unknown)?.(...Array.from(args))
+  for (const [verb, args] of stub.q) {
+    try {
+      ;(api[verb] as (...a: unknown[]) => unknown)?.(...Array.from(args))
+    } catch (error) {
+      // A misuse recorded by the stub must not cost the page its other calls, nor the real SDK: report it, go on.
+      console.error(error)
+    }
+  }
 } else if (script?.dataset.writeKey) {
   api.init({ writeKey: script.dataset.writeKey, host: script.dataset.host || new URL(script.src).origin })
 }

@@ -20,6 +20,9 @@ export function createLock(name: string, local: Local, locks = typeof navigator 
     return id && +until! > Date.now() ? id : undefined
   }
   const claim = () => local.set(name, `${me} ${Date.now() + LEASE}`)
+  const release = () => holder() == me && local.remove(name)
+  // A page that leaves mid-send must not make the next one wait out the lease.
+  addEventListener('pagehide', release)
 
   return async (fn) => {
     if ((holder() || me) != me) return undefined
@@ -32,7 +35,7 @@ export function createLock(name: string, local: Local, locks = typeof navigator 
       return await fn()
     } finally {
       clearInterval(renew)
-      if (holder() == me) local.remove(name)
+      release()
     }
   }
 }

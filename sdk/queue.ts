@@ -33,6 +33,10 @@ const MAX_BATCH = 500 * 1024
 /** Browsers share this budget among the bodies of all keepalive requests in flight (Fetch standard, 4.5). */
 const KEEPALIVE_QUOTA = 65_536
 const DROPPED = 'northstar:dropped'
+/** Messages not yet in IndexedDB when the page hid: an unload aborts IndexedDB's write, never localStorage's. */
+const PENDING = 'northstar:pending'
+/** localStorage shares about 5 MB with the host page: keep only this much. */
+const PENDING_MAX = 256 * 1024
 
 export function byteLength(s: string): number {
   let n = s.length
@@ -55,6 +59,7 @@ export function createQueue(o: QueueOptions) {
   const inKeepalive = new Set<string>()
   let writes: string[] = []
   let evicted: string[] = []
+  let writeScheduled = false
   let persisted: Promise<unknown> = Promise.resolve()
   let dropped = +(o.local.get(DROPPED) || 0)
   let keepaliveBytes = 0
@@ -67,6 +72,18 @@ export function createQueue(o: QueueOptions) {
 
   const backlog = () => memory.size - inKeepalive.size
   const overhead = byteLength(envelope([], 1e9)) + 1
+  const pending = (): Item[] => {
+    try {
+      return JSON.parse(o.local.get(PENDING) || '[]') as Item[]
+    } catch {
+      return []
+    }
+  }
+
+  // What an earlier page could only save in localStorage goes to IndexedDB now.
+  for (const [id, json] of pending()) push(id, json)
+  o.local.remove(PENDING)
+  if (memory.size) schedule(0)
 
   // Whatever earlier pages (or tabs) left behind joins this page's queue, in time order.
   o.store.entries().then((items) => {
@@ -108,7 +125,6 @@ export function createQueue(o: QueueOptions) {
     }, delay)
   }
 
-  let writeScheduled = false
   function write() {
     writeScheduled = false
     const items = writes.flatMap((id): Item[] => (memory.has(id) ? [[id, memory.get(id)!]] : []))
@@ -244,6 +260,12 @@ export function createQueue(o: QueueOptions) {
    * nothing else keeps them; whatever does not fit stays stored for the next page.
    */
   function flushOnHide() {
+    if (unstored.size) {
+      const saved = new Map(pending())
+      for (const id of unstored) saved.set(id, memory.get(id)!)
+      let size = 0
+      o.local.set(PENDING, JSON.stringify([...saved].sort(byId).filter(([, json]) => (size += json.length) <= PENDING_MAX)))
+    }
     if (stopped) return
     const items = [...memory]
       .filter(([id]) => !inKeepalive.has(id))
@@ -263,6 +285,8 @@ export function createQueue(o: QueueOptions) {
       .finally(() => {
         keepaliveBytes -= size
         batch.forEach(([id]) => inKeepalive.delete(id))
+        // the page stayed (a tab switch) and the send failed: the routine path takes over
+        if (!timer && backlog() && !stopped) schedule(o.flushInterval)
       })
   }
 

@@ -6,6 +6,7 @@
 !(function (w, d) {
   if (w.northstar) return
   var c = d.currentScript.dataset
+  var h = (c.host || '').replace(/\/$/, '')
   var n = (w.northstar = { q: [] })
   var s = d.createElement('script')
   'init track identify group page step feature flush reset optOut optIn showSurvey'.split(' ').forEach(function (m) {
@@ -14,7 +15,7 @@
     }
   })
   s.async = true
-  s.src = c.host + '/northstar.js'
+  s.src = h + '/northstar.js'
   d.head.appendChild(s)
-  if (c.writeKey) n.init({ writeKey: c.writeKey, host: c.host })
+  if (c.writeKey) n.init({ writeKey: c.writeKey, host: h })
 })(window, document)

@@ -272,3 +272,21 @@ describe('privacy', () => {
     expect(events()).toEqual(['default: sent'])
   })
 })
+
+describe('unload', () => {
+  test('keeps in localStorage what IndexedDB had not stored when the page left, and the next page sends it', async () => {
+    // An unload aborts IndexedDB's pending write; the beacon fails (collector down)
+    const hanging: Store = { ...memoryStore(), setMany: () => new Promise(() => {}) }
+    stubNavigator({ sendBeacon: () => false })
+    const a = client({ store: hanging })
+    a.track('clicked a link out')
+    dispatchEvent(new Event('pagehide'))
+    a.shutdown()
+    vi.unstubAllGlobals()
+    expect(localStorage.getItem('northstar:pending')).toContain('clicked a link out')
+    const b = client()
+    await vi.waitFor(() => expect(events()).toEqual(['clicked a link out']))
+    expect(localStorage.getItem('northstar:pending')).toBeNull()
+    await b.flush()
+  })
+})

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, expect, test, vi } from 'vitest'
 import { fakeCollector, host } from './collector'
 
 const collector = fakeCollector()
@@ -31,4 +31,22 @@ test('the snippet records calls made before the bundle loads, and the bundle rep
     ['track', 'Clicked'],
   ])
   expect(collector.batches[0]!.writeKey).toBe('wk_test')
+})
+
+test('a misused call recorded by the stub is reported, and the calls after it still run', async () => {
+  vi.resetModules()
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+  collector.reset()
+  ;(window as unknown as { northstar: unknown }).northstar = {
+    q: [
+      ['init', [{ writeKey: 'wk_test', host, autoPageviews: false }]],
+      ['track', ['']],
+      ['track', ['After']],
+    ],
+  }
+  await import('../../sdk/browser')
+  const { flush } = await import('../../sdk/api')
+  await flush()
+  expect(collector.tracked().map((m) => m.event)).toEqual(['After'])
+  expect(error).toHaveBeenCalledWith(expect.objectContaining({ message: expect.stringContaining('northstar.track: event must be') }))
 })
