@@ -3,22 +3,36 @@
 // goes away for 10 s; the page navigates away mid-flush, the tab is closed, the
 // browser is closed and reopened on the same profile, and the site opened again.
 // Duplicates are allowed (the collector drops them by messageId); losses and
-// re-sends under a new id are not.
+// re-sends under a new id are not. The real collector, on a real SQLite file,
+// stores what gets through, and its database is checked at the end.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { createApp } from '../../collector/app'
+import { parseConfig } from '../../collector/config'
+import { openDb, type Db } from '../../collector/db/index'
 import { launch } from './chromium.mjs'
-import { idbQueue, plainPage, range, snippetPage, sortedN, track, until } from './helpers'
+import { idbQueue, plainPage, range, snippetPage, sortedN, track, until, writeKey } from './helpers'
 import { createReceiver, requireDist, type Receiver } from './receiver'
 
 const TOTAL = 1000
 
 let receiver: Receiver
+let db: Db
 const profiles: Array<() => void> = []
 const closing: Array<() => Promise<void>> = []
 
 beforeAll(async () => {
   requireDist()
+  // The real collector, on a real SQLite file, behind a faulty network.
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-e2e-'))
+  db = await openDb({ file: join(dir, 'northstar.db') })
+  closing.push(async () => (await db.close(), rmSync(dir, { recursive: true, force: true })))
+  const config = parseConfig({ projects: [{ id: 'e2e', name: 'E2E', writeKey, readKey: 'rk_e2e' }] })
+  const collector = createApp({ db, config, rateLimit: { perSecond: 0, burst: 0 } })
   // Answers take up to 300 ms, so that a navigation can land while a batch is in flight.
-  receiver = await createReceiver({ failureRate: 0.3, latency: [20, 300] })
+  receiver = await createReceiver({ failureRate: 0.3, latency: [20, 300], collector })
   // Short timers through public init options only; retries keep the SDK's own backoff.
   const init = { flushAt: 20, flushInterval: 250 }
   receiver.serve('/app.html', snippetPage({ host: receiver.origin, title: 'App', init }))
@@ -86,6 +100,12 @@ test('delivers every event exactly once after dedup through 30% failures, a 10 s
   const ids = new Map<unknown, Set<string>>()
   for (const m of sent) if (m.event == 'Chaos') ids.set(m.properties?.n, (ids.get(m.properties?.n) ?? new Set()).add(m.messageId))
   expect([...ids].filter(([, set]) => set.size > 1)).toEqual([])
+
+  // And in the real collector's database: each of the 1,000 events stored exactly once.
+  const rows = await db.kysely.selectFrom('events').select(['message_id', 'message']).where('event', '=', 'Chaos').execute()
+  expect(rows.length).toBe(TOTAL)
+  expect(new Set(rows.map((r) => r.message_id)).size).toBe(TOTAL)
+  expect(sortedN(rows.map((r) => JSON.parse(r.message)))).toEqual(range(0, TOTAL))
 })
 
 test('keeps an event tracked on a click that leaves the page while the collector is down', async () => {

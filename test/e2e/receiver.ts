@@ -4,8 +4,9 @@
 // It stores by messageId, first copy wins, as the real collector does
 // (DESIGN.md, "Idempotency"), and answers with the CORS headers of "Wire format".
 //
-// The real collector (issue 3) replaces this receiver once it exists; until
-// then this file is the only server side the SDK is tested against.
+// With `collector`, the receiver is a faulty network in front of the real
+// collector: what it lets through is handed to the collector's app, which
+// stores it (and dedupes it) in its own database, and its answer is relayed.
 //
 // Faults touch /v1/batch only: the site and northstar.js keep being served, as
 // from a CDN in front of a collector that is down. Otherwise a page could not
@@ -37,6 +38,7 @@ export type Outcome =
   | 'down' // the collector is down: refused per down()
   | 'forbidden' // 403: Origin not allowed
   | 'invalid' // 400: not JSON
+  | 'refused' // the real collector answered other than 200
 
 export interface BatchRequest {
   /** Date.now() when the request arrived and when it was answered (or dropped). */
@@ -66,6 +68,8 @@ export interface ReceiverOptions {
   failureRate?: number
   /** Each batch answer waits a random time within [min, max] ms, so that sends are in flight long enough to be interrupted. */
   latency?: [min: number, max: number]
+  /** The real collector's app (createApp(...).fetch): it stores what gets through, and its answer is relayed. */
+  collector?: { fetch(request: Request): Response | Promise<Response> }
 }
 
 type Static = { body: Buffer | string; type: string; headers?: Record<string, string> }
@@ -139,6 +143,13 @@ export async function createReceiver(options: ReceiverOptions = {}) {
 
   const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+  /** The real collector's answer to the body, when there is one: relayed unless 200. */
+  async function forward(raw: Buffer): Promise<Response | undefined> {
+    if (!options.collector) return undefined
+    const answer = await options.collector.fetch(new Request('http://collector.internal/v1/batch', { method: 'POST', body: new Uint8Array(raw), headers: { 'Content-Type': 'text/plain' } }))
+    return answer.status == 200 ? undefined : answer
+  }
+
   function store(messages: Message[]) {
     arrivals += messages.length
     for (const m of messages) if (!stored.has(m.messageId)) stored.set(m.messageId, m)
@@ -200,9 +211,16 @@ export async function createReceiver(options: ReceiverOptions = {}) {
           done('reset')
           return void req.socket.destroy()
         }
-        store(record.messages)
-        done('lost-answer')
+        const refused = await forward(raw)
+        if (!refused) store(record.messages)
+        done(refused ? 'refused' : 'lost-answer')
         return void req.socket.destroy()
+      }
+      const refused = await forward(raw)
+      if (refused) {
+        done('refused')
+        res.writeHead(refused.status, Object.fromEntries(refused.headers))
+        return void res.end(Buffer.from(await refused.arrayBuffer()))
       }
       store(record.messages)
       done('stored')
