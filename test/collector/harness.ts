@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createApp, type AppDeps } from '../../collector/app'
 import { parseConfig } from '../../collector/config'
 import { openDb, type Db, type Dialect } from '../../collector/db/index'
@@ -44,6 +45,18 @@ export async function openTestDb(dialect: Dialect): Promise<{ db: Db; close(): P
   const db = await openDb({ url: pg.url })
   await clear(db)
   return { db, close: () => db.close() }
+}
+
+/** A suite's database: opened before its tests, emptied after each, closed after all. */
+export function useTestDb(dialect: Dialect, ready: (db: Db) => void) {
+  let db: Db
+  let close: () => Promise<void>
+  beforeAll(async () => {
+    ;({ db, close } = await openTestDb(dialect))
+    ready(db)
+  })
+  afterEach(() => clear(db))
+  afterAll(() => close())
 }
 
 export async function stopPostgres() {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
-import { basic, clear, dialects, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+import { basic, dialects, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
@@ -44,14 +44,8 @@ const badInputs: [name: string, status: number, code: string, body: string | Buf
 
 describe.each(dialects)('bad input on %s', (dialect) => {
   let db: Db
-  let close: () => Promise<void>
   let app: ReturnType<typeof testApp>
-  beforeAll(async () => {
-    ;({ db, close } = await openTestDb(dialect))
-    app = testApp(db)
-  })
-  afterEach(() => clear(db))
-  afterAll(() => close())
+  useTestDb(dialect, (d) => ((db = d), (app = testApp(d))))
 
   test.each(badInputs)('%s: %i %s, nothing stored, the server still up', async (_, status, code, body, headers = {}) => {
     const res = await app.request('/v1/batch', { method: 'POST', body: body as BodyInit, headers: { 'Content-Type': 'text/plain', ...headers } })
@@ -67,14 +61,8 @@ describe.each(dialects)('bad input on %s', (dialect) => {
 
 describe('keys, origins and CORS', () => {
   let db: Db
-  let close: () => Promise<void>
   let app: ReturnType<typeof testApp>
-  beforeAll(async () => {
-    ;({ db, close } = await openTestDb('sqlite'))
-    app = testApp(db)
-  })
-  afterEach(() => clear(db))
-  afterAll(() => close())
+  useTestDb('sqlite', (d) => ((db = d), (app = testApp(d))))
 
   test('takes the write key as the HTTP Basic user, as Segment’s server-side clients send it', async () => {
     const res = await post(app, '/v1/batch', { batch: [track({ messageId: 'b' })] }, { headers: { Authorization: basic('wk_demo'), 'Content-Type': 'application/json' } })

@@ -1,17 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { afterAll, beforeEach, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
-import { basic, clear, dialects, iso, NOW, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+import { basic, dialects, iso, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
 describe.each(dialects)('ingestion on %s', (dialect) => {
   let db: Db
-  let close: () => Promise<void>
   let app: ReturnType<typeof testApp>
-  beforeAll(async () => ({ db, close } = await openTestDb(dialect)))
+  useTestDb(dialect, (d) => (db = d))
   beforeEach(() => void (app = testApp(db)))
-  afterEach(() => clear(db))
-  afterAll(() => close())
 
   const batch = (messages: unknown[], extra: Record<string, unknown> = {}) => post(app, '/v1/batch', { writeKey: 'wk_demo', batch: messages, ...extra })
 

@@ -1,20 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
 import { deleteExpired } from '../../collector/db/persons'
-import { clear, dialects, iso, NOW, openTestDb, post, stopPostgres, storedIds, testApp, track } from './harness'
+import { dialects, iso, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
 describe.each(dialects)('privacy on %s', (dialect) => {
   let db: Db
-  let close: () => Promise<void>
   let app: ReturnType<typeof testApp>
-  beforeAll(async () => {
-    ;({ db, close } = await openTestDb(dialect))
-    app = testApp(db)
-  })
-  afterEach(() => clear(db))
-  afterAll(() => close())
+  useTestDb(dialect, (d) => ((db = d), (app = testApp(d))))
 
   const send = (...batch: unknown[]) => post(app, '/v1/batch', { writeKey: 'wk_demo', batch })
   const asReader = (path: string, method = 'GET', key = 'rk_demo') => app.request(path, { method, headers: { Authorization: `Bearer ${key}` } })

@@ -3,29 +3,23 @@ import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { serve, type ServerType } from '@hono/node-server'
 import { Analytics } from '@segment/analytics-node'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
-import { clear, dialects, openTestDb, stopPostgres, storedIds, testApp, track } from './harness'
+import { dialects, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
 describe.each(dialects)('over a real socket on %s', (dialect) => {
   let db: Db
-  let close: () => Promise<void>
   let server: ServerType
   let url: string
+  useTestDb(dialect, (d) => (db = d))
   beforeAll(async () => {
-    ;({ db, close } = await openTestDb(dialect))
-    const app = testApp(db, { now: Date.now })
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    server = serve({ fetch: testApp(db, { now: Date.now }).fetch, port: 0, hostname: '127.0.0.1' })
     await new Promise((resolve) => server.once('listening', resolve))
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
-  afterEach(() => clear(db))
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve))
-    await close()
-  })
+  afterAll(() => new Promise((resolve) => server.close(resolve)))
 
   test('stores a text/plain batch from a browser origin and answers with CORS headers', async () => {
     const res = await fetch(`${url}/v1/batch`, {
