@@ -8,7 +8,7 @@ import terser from '@rollup/plugin-terser'
 import esbuild from 'rollup-plugin-esbuild'
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
-const transform = () => [nodeResolve(), esbuild({ target: 'es2020', define: { __VERSION__: JSON.stringify(version) } })]
+const transform = (dev) => [nodeResolve(), esbuild({ target: 'es2020', define: { __VERSION__: JSON.stringify(version), __DEV__: String(dev) } })]
 const minify = () => terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: false } })
 
 /** The snippet is pasted inline: publish the hash a `script-src 'sha256-…'` CSP needs. */
@@ -25,7 +25,7 @@ const snippetHash = {
 const declarations = {
   name: 'declarations',
   writeBundle() {
-    execFileSync('node_modules/.bin/tsc', ['sdk/index.ts', '--ignoreConfig', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
+    execFileSync('node_modules/.bin/tsc', ['sdk/index.ts', 'sdk/env.d.ts', '--ignoreConfig', '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
       '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom,dom.iterable', '--skipLibCheck', '--strict'], { stdio: 'inherit' })
     writeFileSync('dist/northstar.d.ts', "export * from './types/index.js'\n")
   },
@@ -35,12 +35,18 @@ export default [
   {
     input: 'sdk/browser.ts',
     output: { file: 'dist/northstar.js', format: 'iife', name: 'northstar', plugins: [minify()] },
-    plugins: transform(),
+    plugins: transform(false),
+  },
+  {
+    // The same with the misuse checks, for development.
+    input: 'sdk/browser.ts',
+    output: { file: 'dist/northstar.dev.js', format: 'iife', name: 'northstar' },
+    plugins: transform(true),
   },
   {
     input: 'sdk/index.ts',
     output: { file: 'dist/northstar.mjs', format: 'es' },
-    plugins: [...transform(), declarations],
+    plugins: [...transform(true), declarations],
   },
   {
     // The collector, for `npm start` and the `northstar` command (tests run its sources).

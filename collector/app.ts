@@ -83,7 +83,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
   app.get('/openapi.json', (c) => c.body(spec, 200, { 'Content-Type': 'application/json' }))
 
   // The SDK, served by the collector it reports to: the snippet loads `${host}/northstar.js`.
-  for (const file of ['northstar.js', 'northstar.mjs', 'northstar-widget.js', 'northstar-widget.mjs']) {
+  for (const file of ['northstar.js', 'northstar.dev.js', 'northstar.mjs', 'northstar-widget.js', 'northstar-widget.mjs']) {
     app.get(`/${file}`, (c) => {
       const path = `${dist}${file}`
       if (!existsSync(path)) throw new HttpError(404, 'not_built', `${file} is not built: run \`npm run build\``)

@@ -28,28 +28,24 @@ export interface Options {
   store?: Store
 }
 
-export type Config = Required<Omit<Options, 'store'>> & Pick<Options, 'store'>
+export type Config = typeof defaults & Options
 
+/** The options that default to on or to a number; the others are off unless given. */
 export const defaults = {
   flushAt: 20,
   flushInterval: 5000,
   maxQueue: 10_000,
   autoPageviews: true,
   engagement: true,
-  respectDoNotTrack: false,
-  respectGlobalPrivacyControl: false,
-  filterBots: false,
-  debug: false,
 }
 
 export function configure(options: Options): Config {
   const config = { ...defaults, ...options }
-  const example = 'init({ writeKey: "wk_...", host: "https://northstar.example.com" })'
-  if (typeof config.writeKey != 'string' || !config.writeKey)
-    throw new TypeError(`northstar.init: writeKey is required, e.g. ${example}`)
+  if (typeof config.writeKey != 'string' || !config.writeKey) throw new TypeError('northstar.init: writeKey is required, e.g. "wk_..."')
   if (typeof config.host != 'string' || !/^https?:\/\//.test(config.host))
-    throw new TypeError(`northstar.init: host must be the collector's http(s) origin, e.g. ${example}`)
-  for (const key of ['flushAt', 'flushInterval', 'maxQueue'] as const)
-    if (!(config[key] >= 1)) throw new TypeError(`northstar.init: ${key} must be a positive number`)
+    throw new TypeError(`northstar.init: host must be the collector's origin, e.g. "https://northstar.example.com"`)
+  if (__DEV__)
+    for (const key of ['flushAt', 'flushInterval', 'maxQueue'] as const)
+      if (!(config[key] >= 1)) throw new TypeError(`northstar.init: ${key} must be a positive number`)
   return { ...config, host: config.host.replace(/\/+$/, '') }
 }

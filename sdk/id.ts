@@ -4,12 +4,16 @@
 // IndexedDB queue in time order and make the collector's inserts cheaper.
 //
 // crypto.randomUUID needs a secure context; crypto.getRandomValues does not,
-// so plain http on a LAN host works too.
+// so plain http on a LAN host works too. Made on every track(): built from a
+// hex table and a per-millisecond prefix, not toString(16) and padStart.
 
+const HEX = Array.from({ length: 256 }, (_, i) => (i + 0x100).toString(16).slice(1))
 const pool = new Uint32Array(64)
 let poolAt = pool.length
 let lastMs = -1
 let counter = 0
+let prefixMs = -1
+let prefix = ''
 
 function random32(): number {
   if (poolAt === pool.length) {
@@ -20,7 +24,7 @@ function random32(): number {
   return pool[poolAt++]!
 }
 
-const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+const hex16 = (n: number) => HEX[n >>> 8]! + HEX[n & 0xff]!
 
 export function uuidv7(now = Date.now()): string {
   if (now > lastMs) {
@@ -30,7 +34,12 @@ export function uuidv7(now = Date.now()): string {
     lastMs++ // counter exhausted: borrow the next millisecond rather than lose the order
     counter = 0
   }
-  const ms = hex(lastMs, 12)
+  if (lastMs != prefixMs) {
+    const ms = lastMs.toString(16).padStart(12, '0')
+    prefix = `${ms.slice(0, 8)}-${ms.slice(8)}-7`
+    prefixMs = lastMs
+  }
   const a = random32()
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${hex(counter, 3)}-${hex(0x8000 | (a >>> 18), 4)}-${hex(a & 0xffff, 4)}${hex(random32(), 8)}`
+  const b = random32()
+  return prefix + HEX[counter >>> 8]!.slice(1) + HEX[counter & 0xff] + '-' + hex16(0x8000 | (a >>> 18)) + '-' + hex16(a & 0xffff) + hex16(b >>> 16) + hex16(b & 0xffff)
 }

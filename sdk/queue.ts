@@ -3,6 +3,7 @@
 // forgotten only once the collector has answered for it. Resending is always
 // preferred to losing: the collector drops duplicates by messageId.
 import type { Lock } from './lock'
+import { createLog, type Item } from './log'
 import type { Local, Store } from './storage'
 import { backoff, beacon, hasKeepalive, post, type Outcome } from './transport'
 import type { Rejection } from './wire'
@@ -26,8 +27,6 @@ export interface FlushResult {
   error?: string
 }
 
-type Item = [id: string, json: string]
-
 /** The collector's limit for one batch (DESIGN.md). */
 const MAX_BATCH = 500 * 1024
 /** Browsers share this budget among the bodies of all keepalive requests in flight (Fetch standard, 4.5). */
@@ -37,6 +36,7 @@ const DROPPED = 'northstar:dropped'
 const PENDING = 'northstar:pending'
 /** localStorage shares about 5 MB with the host page: keep only this much. */
 const PENDING_MAX = 256 * 1024
+const NO_STORE = 'IndexedDB is unavailable or full: messages are kept in memory'
 
 export function byteLength(s: string): number {
   let n = s.length
@@ -57,8 +57,8 @@ export function createQueue(o: QueueOptions) {
   const unstored = new Set<string>()
   /** Ids in a keepalive request that has not answered yet. */
   const inKeepalive = new Set<string>()
+  const log = createLog(o.store)
   let writes: string[] = []
-  let evicted: string[] = []
   let writeScheduled = false
   let persisted: Promise<unknown> = Promise.resolve()
   let dropped = +(o.local.get(DROPPED) || 0)
@@ -66,7 +66,6 @@ export function createQueue(o: QueueOptions) {
   let attempt = 0
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
-  let due = Infinity
   let running: Promise<FlushResult> | undefined
   let queued: Promise<FlushResult> | undefined
 
@@ -86,12 +85,12 @@ export function createQueue(o: QueueOptions) {
   if (memory.size) schedule(0)
 
   // Whatever earlier pages (or tabs) left behind joins this page's queue, in time order.
-  o.store.entries().then((items) => {
+  log.read().then((items) => {
     const mine = [...memory]
     memory.clear()
     for (const [id, json] of [...items, ...mine]) if (typeof json == 'string') memory.set(id, json)
     if (items.length) schedule(0)
-  }, () => o.warn('IndexedDB is unavailable: messages are kept in memory only'))
+  }, () => o.warn(NO_STORE))
 
   function envelope(items: Item[], reported: number): string {
     const context = reported ? `"context":{"droppedMessages":${reported}},` : ''
@@ -113,14 +112,12 @@ export function createQueue(o: QueueOptions) {
     return batch
   }
 
-  function schedule(delay: number) {
-    const at = Date.now() + delay
-    if (timer && at >= due) return
+  /** A send within `delay`: a timer already set stays, unless this one is for now or `replace`s it (a backoff). */
+  function schedule(delay: number, replace = !delay) {
+    if (timer && !replace) return
     clearTimeout(timer)
-    due = at
     timer = setTimeout(() => {
       timer = undefined
-      due = Infinity
       flush()
     }, delay)
   }
@@ -128,18 +125,15 @@ export function createQueue(o: QueueOptions) {
   function write() {
     writeScheduled = false
     const items = writes.flatMap((id): Item[] => (memory.has(id) ? [[id, memory.get(id)!]] : []))
-    const gone = evicted
     writes = []
-    evicted = []
     persisted = Promise.all([
       persisted,
       items.length &&
-        o.store.setMany(items).then(
+        log.append(items).then(
           () => items.forEach(([id]) => unstored.delete(id)),
           // quota exceeded or storage blocked: these stay in memory and are sent from there
-          () => o.warn('IndexedDB refused a write: those messages are kept in memory only'),
+          () => o.warn(NO_STORE),
         ),
-      gone.length && o.store.delMany(gone).catch(() => {}),
     ])
   }
   function writeSoon() {
@@ -152,8 +146,7 @@ export function createQueue(o: QueueOptions) {
   function evict(id: string) {
     memory.delete(id)
     unstored.delete(id)
-    evicted.push(id)
-    writeSoon()
+    log.forget([id])
     o.local.set(DROPPED, String(++dropped))
   }
 
@@ -177,7 +170,7 @@ export function createQueue(o: QueueOptions) {
     dropped -= reported
     if (dropped) o.local.set(DROPPED, String(dropped))
     else o.local.remove(DROPPED)
-    return o.store.delMany(ids).catch(() => {})
+    return log.forget(ids)
   }
 
   async function send(batch: Item[]): Promise<Outcome> {
@@ -193,7 +186,7 @@ export function createQueue(o: QueueOptions) {
       stopped = true
       o.warn(`The collector refused the write key (HTTP ${status}): sending stops until the page is reloaded; the queue is kept`)
     } else {
-      schedule(Math.max(outcome.retryAfter ?? 0, backoff(attempt++)))
+      schedule(Math.max(outcome.retryAfter ?? 0, backoff(attempt++)), true)
     }
     return { error: status ? `HTTP ${status}` : 'network error' }
   }
@@ -204,7 +197,7 @@ export function createQueue(o: QueueOptions) {
     const known = [...memory.keys()].filter((id) => !unstored.has(id))
     let stored: Item[] | undefined
     try {
-      stored = await o.store.entries()
+      stored = await log.read()
     } catch {
       // the store is unreadable: send what this page holds
     }
@@ -237,7 +230,6 @@ export function createQueue(o: QueueOptions) {
   function flush(): Promise<FlushResult> {
     clearTimeout(timer)
     timer = undefined
-    due = Infinity
     if (stopped) return Promise.resolve({ error: 'stopped: the collector refused the write key, or the client shut down' })
     if (queued) return queued
     const start = (): Promise<FlushResult> => {
@@ -305,7 +297,7 @@ export function createQueue(o: QueueOptions) {
     writes = []
     dropped = 0
     o.local.remove(DROPPED)
-    persisted = Promise.all([persisted, o.store.clear().catch(() => {})])
+    persisted = Promise.all([persisted, log.clear().catch(() => {})])
   }
 
   return { push, flush, flushOnHide, clear, stop }

@@ -26,18 +26,18 @@ export function createSession(local: Local, now: () => number) {
   }
   const save = (s: Session) => local.set(KEY, JSON.stringify((cached = s)))
 
-  // Another tab started a session (or reset): follow it.
-  if (typeof addEventListener == 'function') addEventListener('storage', (e) => e.key == KEY && (cached = undefined))
-
   return {
     /** The current session's id, extended by this activity or started anew. */
-    touch(): string {
-      const t = now()
+    touch(t = now()): string {
       if (!live(cached, t)) cached = read() // another tab may have kept it alive
       if (!live(cached, t)) save({ id: uuidv7(t), start: t, last: t })
       // Writing on every event costs more than it tells: a second is plenty against a 30-minute timeout.
       else if (t - cached.last >= 1000) save({ ...cached, last: t })
       return cached!.id
+    },
+    /** Another tab changed the session (or reset it): read it again. */
+    reload() {
+      cached = undefined
     },
     reset() {
       cached = undefined

@@ -1,7 +1,7 @@
 // Persistence behind two small interfaces, so tests pass memory stores and the
 // SDK keeps working where the browser refuses storage (private modes, blocked
 // third-party contexts, a full disk): every access is wrapped, none throws.
-import { clear, createStore, delMany, entries, setMany } from 'idb-keyval'
+import { createStore, promisifyRequest } from 'idb-keyval'
 
 /** The durable queue: one key per message (its UUIDv7 id, so keys sort by time), JSON values. */
 export interface Store {
@@ -18,22 +18,23 @@ export interface Local {
   remove(key: string): void
 }
 
-/** The IndexedDB store of DESIGN.md. Rejects on every call where IndexedDB is missing or blocked. */
+/**
+ * The IndexedDB store of DESIGN.md, on idb-keyval's createStore. Its own setMany and
+ * friends would pull in its default store and a cursor fallback for browsers without
+ * getAll; these four lines are what the queue needs. Each rejects where IndexedDB is
+ * missing or blocked (async: the database opens on first use, and that can throw).
+ */
 export function idbStore(): Store {
-  let store: ReturnType<typeof createStore>
-  try {
-    store = createStore('northstar', 'queue')
-  } catch (error) {
-    // indexedDB is undefined, or open() threw (Firefox's private mode once did)
-    const fail = () => Promise.reject(error)
-    return { setMany: fail, delMany: fail, entries: fail, clear: fail }
-  }
-  // async: idb-keyval opens the database lazily and can throw synchronously on first use
+  const store = createStore('northstar', 'queue')
+  const write = (change: (s: IDBObjectStore) => void) => store('readwrite', (s) => (change(s), promisifyRequest(s.transaction)))
   return {
-    setMany: async (items) => setMany(items, store),
-    delMany: async (keys) => delMany(keys, store),
-    entries: async () => entries<string, string>(store),
-    clear: async () => clear(store),
+    setMany: async (items) => write((s) => items.forEach(([key, value]) => s.put(value, key))),
+    delMany: async (keys) => write((s) => keys.forEach((key) => s.delete(key))),
+    clear: async () => write((s) => s.clear()),
+    entries: async () =>
+      store('readonly', (s) =>
+        Promise.all([promisifyRequest(s.getAllKeys()), promisifyRequest(s.getAll())]).then(([keys, values]) => keys.map((k, i): [string, string] => [k as string, values[i]])),
+      ),
   }
 }
 

@@ -10,8 +10,6 @@ import { createSession } from './session'
 import { idbStore, localStore } from './storage'
 import type { Message, MessageType, PageContext, Properties } from './wire'
 
-declare const __VERSION__: string
-
 const ANONYMOUS_ID = 'northstar:anonymousId'
 const USER_ID = 'northstar:userId'
 const OPTED_OUT = 'northstar:optOut'
@@ -41,16 +39,19 @@ export interface Client {
 
 function privacyBlocks(config: Config): boolean {
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
-  return (
+  return !!(
     (config.respectDoNotTrack && nav.doNotTrack == '1') ||
     (config.respectGlobalPrivacyControl && nav.globalPrivacyControl == true) ||
     (config.filterBots && (nav.webdriver || /bot|crawl|spider|headless|lighthouse/i.test(nav.userAgent)))
   )
 }
 
-/** Throws for misuse only, naming the call; everything after this never throws into the page. */
+/**
+ * Throws for misuse only, naming the call; everything after this never throws into the page.
+ * Development builds only, as Preact keeps its checks in preact/debug: production trusts its callers.
+ */
 function check(call: string, what: string, value: unknown, optional = false) {
-  if (optional && value == null) return
+  if (!__DEV__ || (optional && value == null)) return
   const ok = what == 'properties' || what == 'traits' ? typeof value == 'object' && !Array.isArray(value) : typeof value == 'string' && value.length > 0 && value.length <= 200
   if (!ok) throw new TypeError(`northstar.${call}: ${what} must be ${what == 'properties' || what == 'traits' ? 'an object' : 'a string of 1 to 200 characters'}`)
 }
@@ -77,42 +78,53 @@ export function createClient(options: Options): Client {
   const session = createSession(local, now)
   const blocked = privacyBlocks(config)
 
-  let anonymousId = ''
   let userId: string | undefined
+  /** `,"anonymousId":…,"userId":…` as every message carries it. */
+  let identity = ''
   let optedOut = false
   const load = () => {
-    anonymousId = local.get(ANONYMOUS_ID) || ''
+    let anonymousId = local.get(ANONYMOUS_ID)
     if (!anonymousId) local.set(ANONYMOUS_ID, (anonymousId = uuidv7()))
     userId = local.get(USER_ID) || undefined
+    identity = `,"anonymousId":${JSON.stringify(anonymousId)}${userId ? `,"userId":${JSON.stringify(userId)}` : ''}`
     optedOut = !!local.get(OPTED_OUT)
   }
   load()
-  // identify, reset or opt-out in another tab applies here too
-  const onStorage = (e: StorageEvent) => e.key?.startsWith('northstar:') && load()
+  // identify, reset, opt-out or a new session in another tab applies here too
+  const onStorage = (e: StorageEvent) => e.key?.startsWith('northstar:') && (load(), session.reload())
 
+  // track() runs in the host page's hot paths: what does not change between
+  // events (the page, the context, the timestamp within a millisecond) is
+  // computed once and reused, and the message is written as JSON directly.
+  const locale = navigator.language
   let page: PageContext | undefined
-  const pageContext = (): PageContext => {
-    if (!page || page.url != location.href || page.title != document.title)
-      page = { url: location.href, path: location.pathname, referrer: document.referrer, title: document.title }
+  let pageAt = 0
+  /** The page context, read from the DOM at most once a second and after every SPA navigation. */
+  const pageContext = (t: number): PageContext => {
+    if (!page || t - pageAt >= 1000) {
+      pageAt = t
+      const { href, pathname } = location
+      if (!page || page.url != href || page.title != document.title) page = { url: href, path: pathname, referrer: document.referrer, title: document.title }
+    }
     return page
   }
+  let contextOf: [sessionId: string, page: PageContext | undefined, json: string] = ['', undefined, '']
+  let isoMs = -1
+  let iso = ''
 
   function send(type: MessageType, fields: Partial<Message>) {
     if (blocked || optedOut) return
     try {
       const t = now()
-      const message: Message = {
-        type,
-        messageId: uuidv7(t),
-        timestamp: new Date(t).toISOString(),
-        anonymousId,
-        userId,
-        ...fields,
-        context: { sessionId: session.touch(), page: pageContext(), library, locale: navigator.language },
-      }
-      const json = JSON.stringify(message)
+      if (t != isoMs) iso = new Date((isoMs = t)).toISOString()
+      const messageId = uuidv7(t)
+      const sessionId = session.touch(t)
+      const p = pageContext(t)
+      if (contextOf[0] != sessionId || contextOf[1] != p) contextOf = [sessionId, p, JSON.stringify({ sessionId, page: p, library, locale })]
+      const rest = JSON.stringify(fields) // {"event":…,"properties":…}
+      const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''},"context":${contextOf[2]}}`
       if (json.length > MAX_MESSAGE / 3 && byteLength(json) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
-      else queue.push(message.messageId, json)
+      else queue.push(messageId, json)
     } catch (error) {
       warn(`Ignoring ${type}: ${error}`) // e.g. properties with a cycle
     }
@@ -135,7 +147,10 @@ export function createClient(options: Options): Client {
     identify(id, traits) {
       check('identify', 'userId', id)
       check('identify', 'traits', traits, true)
-      if (id != userId && !optedOut) local.set(USER_ID, (userId = id))
+      if (id != userId && !optedOut) {
+        local.set(USER_ID, id)
+        load()
+      }
       send('identify', { traits })
     },
     group(groupId, traits) {
@@ -175,7 +190,7 @@ export function createClient(options: Options): Client {
     shutdown() {
       queue.stop()
       engagement?.stop()
-      stopPageviews?.()
+      stopPageviews()
       removeEventListener('storage', onStorage)
       removeEventListener('pagehide', onHide)
       removeEventListener('pageshow', onPageshow)
@@ -188,10 +203,10 @@ export function createClient(options: Options): Client {
   addEventListener('pagehide', onHide)
   addEventListener('pageshow', onPageshow)
   document.addEventListener('visibilitychange', onVisibility)
-  let stopPageviews: (() => void) | undefined
-  if (config.autoPageviews) {
-    client.page()
-    stopPageviews = watchPageviews(() => client.page())
-  }
+  if (config.autoPageviews) client.page()
+  const stopPageviews = watchPageviews(() => {
+    page = undefined // a new page: read it now
+    if (config.autoPageviews) client.page()
+  })
   return client
 }

@@ -20,7 +20,7 @@ export async function post(url: string, body: string, keepalive = false): Promis
       body,
       keepalive,
       credentials: 'omit',
-      signal: !keepalive && typeof AbortSignal.timeout == 'function' ? AbortSignal.timeout(TIMEOUT) : undefined,
+      signal: keepalive ? undefined : AbortSignal.timeout?.(TIMEOUT),
     })
   } catch {
     // offline, refused, CORS, timed out, or a keepalive request over the quota: all look alike

@@ -86,7 +86,9 @@ export function idbQueue(page: Page): Promise<Array<{ messageId: string; event?:
           const all = db.transaction('queue').objectStore('queue').getAll()
           all.onsuccess = () => {
             db.close()
-            resolve((all.result as string[]).map((json) => JSON.parse(json)))
+            // a record holds up to 100 messages, a line each: "<messageId>\t<json>" (sdk/log.ts)
+            const lines = (all.result as string[]).flatMap((record) => record.split('\n'))
+            resolve(lines.map((line) => JSON.parse(line.slice(line.indexOf('\t') + 1))))
           }
           all.onerror = () => reject(all.error)
         }

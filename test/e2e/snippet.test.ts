@@ -74,7 +74,18 @@ test('replays the calls made on the stub before northstar.js loads, in call orde
 
 test('keeps replaying past a misused call on the stub, and hands the page the real SDK', async () => {
   // A misuse made before the bundle loaded (an empty event name) must not cost the page its
-  // other calls, nor the SDK itself: it is reported, and its neighbours go on.
+  // other calls, nor the SDK itself: it is reported, and its neighbours go on. Misuse is
+  // reported by the development build (the production one trusts its callers, as Preact does).
+  const receiver = await createReceiver()
+  try {
+    await misuse(receiver)
+  } finally {
+    await receiver.close()
+  }
+})
+
+async function misuse(receiver: Receiver) {
+  receiver.serve('/northstar.js', readFileSync(new URL('../../dist/northstar.dev.js', import.meta.url), 'utf8'), {}, 'text/javascript')
   const calls = `northstar.track('Before misuse'); northstar.track(''); northstar.track('After misuse'); northstar.flush()`
   receiver.serve('/misuse.html', snippetPage({ host: receiver.origin, body: `<script>${calls}</script>` }))
   const page = await browser.context.newPage()
@@ -100,7 +111,7 @@ test('keeps replaying past a misused call on the stub, and hands the page the re
     { timeout: 15_000 },
   )
   await page.close()
-})
+}
 
 test('runs under a strict CSP that allows the snippet by its sha256, with no violation reported', async () => {
   const { code, hash } = snippet()

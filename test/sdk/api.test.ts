@@ -38,8 +38,8 @@ test('a second init keeps the first client', async () => {
 
 test.each([
   [{ host }, 'northstar.init: writeKey is required'],
-  [{ writeKey: 'wk_test' }, "northstar.init: host must be the collector's http(s) origin"],
-  [{ writeKey: 'wk_test', host: 'collector.test' }, "northstar.init: host must be the collector's http(s) origin"],
+  [{ writeKey: 'wk_test' }, "northstar.init: host must be the collector's origin"],
+  [{ writeKey: 'wk_test', host: 'collector.test' }, "northstar.init: host must be the collector's origin"],
   [{ writeKey: 'wk_test', host, flushAt: 0 }, 'northstar.init: flushAt must be a positive number'],
 ])('init(%o) throws, naming the option and the fix', async (options, message) => {
   const { createClient } = await import('../../sdk/index')
