@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config'
 import { openDb } from './db/index'
 import { newKey, start } from './server'
 
-const file = process.env.NORTHSTAR_CONFIG ?? './northstar.config.json'
+const file = process.env.NORTHSTAR_CONFIG || './northstar.config.json'
 const [command = 'start', ...args] = process.argv.slice(2)
 
 const commands: Record<string, () => Promise<unknown> | unknown> = {
@@ -12,7 +12,7 @@ const commands: Record<string, () => Promise<unknown> | unknown> = {
 
   init() {
     if (existsSync(file)) throw new ConfigError(`${file} already exists: edit it, or run \`northstar keys rotate <project>\` for new keys`)
-    const port = Number(process.env.PORT ?? 8787)
+    const port = Number(process.env.PORT || 8787)
     const config = {
       projects: [
         {

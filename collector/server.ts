@@ -29,8 +29,8 @@ export function demoConfig(port: number): Config {
 }
 
 export async function start(env: NodeJS.ProcessEnv = process.env) {
-  const port = Number(env.PORT ?? 8787)
-  const file = env.NORTHSTAR_CONFIG ?? './northstar.config.json'
+  const port = Number(env.PORT || 8787)
+  const file = env.NORTHSTAR_CONFIG || './northstar.config.json'
   let config: Config
   if (existsSync(file)) config = loadConfig(file, env)
   else {
@@ -39,14 +39,14 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
     console.log(`No ${file}: serving a demo project (write key ${demo!.writeKey}, read key ${demo!.readKey}). Run \`northstar init\` to write a config file.`)
   }
   const db = await openDb({
-    url: env.DATABASE_URL,
-    file: env.NORTHSTAR_DB ?? './.northstar/northstar.db',
+    url: env.DATABASE_URL || undefined,
+    file: env.NORTHSTAR_DB || './.northstar/northstar.db',
     synchronous: env.NORTHSTAR_SYNCHRONOUS == 'FULL' ? 'FULL' : 'NORMAL',
   })
   const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
   const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 } })
-  const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '0.0.0.0' }, (info) =>
-    console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB ?? './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
+  const server = serve({ fetch: app.fetch, port, hostname: env.HOST || '0.0.0.0' }, (info) =>
+    console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB || './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
   // retentionDays: delete older raw events now and every hour
   const sweep = () => deleteExpired(db, config.projects, Date.now()).catch((error) => console.error('Retention sweep failed:', error))

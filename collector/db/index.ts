@@ -57,7 +57,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     database.pragma('journal_mode = WAL')
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     database.pragma('busy_timeout = 5000')
-    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) })
+    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) })
     db = {
       kysely,
       dialect: 'sqlite',
@@ -68,6 +68,25 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
   }
   await migrate(db)
   return db
+}
+
+/**
+ * Kysely prepares every query anew; preparing a 500-row insert costs ~0.7 ms. Keep the
+ * last statements by their SQL text (one connection, serialised by Kysely: never in use twice).
+ */
+function reusingStatements(database: SQLite.Database, size = 256) {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text)
+      if (statement) statements.delete(text) // to the end: most recently used
+      else statement = database.prepare(text)
+      statements.set(text, statement)
+      if (statements.size > size) statements.delete(statements.keys().next().value!)
+      return statement
+    },
+  }
 }
 
 export async function migrate(db: Db) {

@@ -30,10 +30,33 @@ export function eventTime(m: ValidMessage, bodySentAt: string | undefined, recei
   return { time, original: time == stamped ? null : sent }
 }
 
-export function ingestRoutes(deps: IngestDeps) {
-  let lastSeq = 0
-  const nextSeq = (receivedAt: number) => (lastSeq = Math.max(lastSeq + 1, receivedAt * 1000))
+let lastSeq = 0
+/** Receipt order: microseconds of this process's clock, strictly increasing. */
+const nextSeq = (receivedAt: number) => (lastSeq = Math.max(lastSeq + 1, receivedAt * 1000))
 
+/** A valid message as it is stored: its actor, its settled event time, its place in the receipt order. */
+export function toRow(projectId: string, m: ValidMessage, raw: string, bodySentAt: string | undefined, receivedAt: number): Row {
+  const { time, original } = eventTime(m, bodySentAt, receivedAt)
+  return {
+    projectId,
+    messageId: m.messageId,
+    seq: nextSeq(receivedAt),
+    type: m.type,
+    event: m.type == 'track' ? m.event : null,
+    actor: m.anonymousId ? `a:${m.anonymousId}` : `u:${m.userId}`,
+    userId: m.userId ?? null,
+    groupId: m.type == 'group' ? m.groupId : null,
+    sessionId: m.context?.sessionId ?? null,
+    eventTime: time,
+    receivedAt,
+    originalTime: original,
+    properties: m.properties,
+    traits: m.traits,
+    message: raw,
+  }
+}
+
+export function ingestRoutes(deps: IngestDeps) {
   async function handle(c: Context, route: 'batch' | (typeof TYPES)[number]) {
     const json = parseJson(c, await readBody(c))
     if (typeof json != 'object' || json == null || Array.isArray(json)) throw new HttpError(400, 'invalid_body', 'The body must be a JSON object')
@@ -77,25 +100,7 @@ export function ingestRoutes(deps: IngestDeps) {
         unsafe ?? (Buffer.byteLength(raw) > MAX_MESSAGE ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` } : undefined)
       const result = fault ? ({ ok: false, ...fault } as const) : validateMessage(input)
       if (!result.ok) return void rejected.push({ index, message: result.path ? `${result.path}: ${result.message}` : result.message, ...(result.path && { path: result.path }) })
-      const m = result.message
-      const { time, original } = eventTime(m, bodySentAt, receivedAt)
-      rows.push({
-        projectId: project.id,
-        messageId: m.messageId,
-        seq: nextSeq(receivedAt),
-        type: m.type,
-        event: m.type == 'track' ? m.event : null,
-        actor: m.anonymousId ? `a:${m.anonymousId}` : `u:${m.userId}`,
-        userId: m.userId ?? null,
-        groupId: m.type == 'group' ? m.groupId : null,
-        sessionId: m.context?.sessionId ?? null,
-        eventTime: time,
-        receivedAt,
-        originalTime: original,
-        properties: m.properties,
-        traits: m.traits,
-        message: raw,
-      })
+      rows.push(toRow(project.id, result.message, raw, bodySentAt, receivedAt))
     })
 
     if (rows.length) await deps.write(rows)
