@@ -74,7 +74,12 @@ export function ingestRoutes(deps: IngestDeps) {
         const path = formatPath(issue.path)
         throw new HttpError(400, 'invalid_body', `${path}: ${issue.message}`, { path })
       }
-      messages = parsed.data.batch
+      // A batch-level context applies to every message, the message's own keys winning (Segment's
+      // batch API). droppedMessages is the SDK's count of what its full queue evicted: about the batch, not them.
+      const { droppedMessages: _, ...shared } = (parsed.data.context ?? {}) as Record<string, unknown>
+      const merge = (m: unknown) =>
+        Object.keys(shared).length && typeof m == 'object' && m && !Array.isArray(m) ? { ...m, context: { ...shared, ...((m as { context?: object }).context ?? {}) } } : m
+      messages = parsed.data.batch.map(merge)
       bodySentAt = parsed.data.sentAt
     } else {
       if (body.type !== undefined && body.type != route)

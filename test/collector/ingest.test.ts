@@ -201,3 +201,23 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
     })
   })
 })
+
+describe('Segment batch context', () => {
+  let db: Db
+  let app: ReturnType<typeof testApp>
+  useTestDb('sqlite', (d) => ((db = d), (app = testApp(d))))
+
+  test('applies a batch-level context to every message, each message’s own keys winning', async () => {
+    await post(app, '/v1/batch', {
+      writeKey: 'wk_demo',
+      context: { sessionId: 'shared-session', locale: 'de-DE', droppedMessages: 3 },
+      batch: [track({ messageId: 'a' }), track({ messageId: 'b', context: { sessionId: 'own-session' } })],
+    })
+    const rows = await db.kysely.selectFrom('events').select(['message_id', 'session_id', 'message']).orderBy('message_id').execute()
+    expect(rows.map((r) => [r.message_id, r.session_id])).toEqual([
+      ['a', 'shared-session'],
+      ['b', 'own-session'],
+    ])
+    expect(JSON.parse(rows[1]!.message).context).toEqual({ sessionId: 'own-session', locale: 'de-DE' })
+  })
+})
