@@ -76,7 +76,9 @@ export function ingestRoutes(deps: IngestDeps) {
       }
       // A batch-level context applies to every message, the message's own keys winning (Segment's
       // batch API). droppedMessages is the SDK's count of what its full queue evicted: about the batch, not them.
-      const { droppedMessages: _, ...shared } = (parsed.data.context ?? {}) as Record<string, unknown>
+      const { droppedMessages, ...shared } = (parsed.data.context ?? {}) as Record<string, unknown>
+      if (typeof droppedMessages == 'number' && droppedMessages > 0)
+        console.warn(`Project ${project.id}: a client's full queue dropped ${droppedMessages} message(s) before this batch (its maxQueue)`)
       const merge = (m: unknown) =>
         Object.keys(shared).length && typeof m == 'object' && m && !Array.isArray(m) ? { ...m, context: { ...shared, ...((m as { context?: object }).context ?? {}) } } : m
       messages = parsed.data.batch.map(merge)

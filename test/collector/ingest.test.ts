@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from 'vitest'
+import { afterAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Db } from '../../collector/db/index'
 import { basic, dialects, iso, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
@@ -207,7 +207,8 @@ describe('Segment batch context', () => {
   let app: ReturnType<typeof testApp>
   useTestDb('sqlite', (d) => ((db = d), (app = testApp(d))))
 
-  test('applies a batch-level context to every message, each message’s own keys winning', async () => {
+  test('applies a batch-level context to every message, each message’s own keys winning, and logs what a client dropped', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     await post(app, '/v1/batch', {
       writeKey: 'wk_demo',
       context: { sessionId: 'shared-session', locale: 'de-DE', droppedMessages: 3 },
@@ -219,5 +220,7 @@ describe('Segment batch context', () => {
       ['b', 'own-session'],
     ])
     expect(JSON.parse(rows[1]!.message).context).toEqual({ sessionId: 'own-session', locale: 'de-DE' })
+    expect(warn).toHaveBeenCalledWith("Project demo: a client's full queue dropped 3 message(s) before this batch (its maxQueue)")
+    warn.mockRestore()
   })
 })
