@@ -55,6 +55,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const stop = () => {
     // Finish what is in flight (each answered only after its commit), then close the database.
     server.close(() => void db.close().then(() => process.exit(0)))
+    // idle keep-alive connections would otherwise hold close() until they time out
+    ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
     setTimeout(() => process.exit(1), 10_000).unref()
   }
   process.once('SIGTERM', stop)
