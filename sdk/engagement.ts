@@ -4,7 +4,8 @@
 
 export const ACTIVE_WINDOW = 30_000
 export const REPORT_EVERY = 60_000
-const INPUTS = ['pointerdown', 'pointermove', 'keydown', 'scroll', 'wheel', 'touchstart'] as const
+// pointer events cover mouse, pen and touch
+const INPUTS = ['pointerdown', 'pointermove', 'keydown', 'scroll', 'wheel'] as const
 
 export function createEngagement(report: (engagedMs: number) => void, now: () => number) {
   let visible = document.visibilityState == 'visible'

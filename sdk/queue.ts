@@ -36,7 +36,7 @@ const DROPPED = 'northstar:dropped'
 const PENDING = 'northstar:pending'
 /** localStorage shares about 5 MB with the host page: keep only this much. */
 const PENDING_MAX = 256 * 1024
-const NO_STORE = 'IndexedDB is unavailable or full: messages are kept in memory'
+const NO_STORE = 'IndexedDB unavailable or full: messages kept in memory'
 
 export function byteLength(s: string): number {
   let n = s.length
@@ -66,6 +66,7 @@ export function createQueue(o: QueueOptions) {
   let attempt = 0
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
+  let due = 0
   let running: Promise<FlushResult> | undefined
   let queued: Promise<FlushResult> | undefined
 
@@ -112,10 +113,12 @@ export function createQueue(o: QueueOptions) {
     return batch
   }
 
-  /** A send within `delay`: a timer already set stays, unless this one is for now or `replace`s it (a backoff). */
-  function schedule(delay: number, replace = !delay) {
-    if (timer && !replace) return
+  /** A send within `delay`: a timer set to fire sooner stays, unless this one `replace`s it (a backoff). */
+  function schedule(delay: number, replace = false) {
+    const at = Date.now() + delay
+    if (timer && !replace && due <= at) return // not a setTimeout per track(): it costs as much as the rest
     clearTimeout(timer)
+    due = at
     timer = setTimeout(() => {
       timer = undefined
       flush()
@@ -184,7 +187,7 @@ export function createQueue(o: QueueOptions) {
     const { status } = outcome
     if (status == 401 || status == 403) {
       stopped = true
-      o.warn(`The collector refused the write key (HTTP ${status}): sending stops until the page is reloaded; the queue is kept`)
+      o.warn(`Write key refused (HTTP ${status}): sending stops until the page reloads; the queue is kept`)
     } else {
       schedule(Math.max(outcome.retryAfter ?? 0, backoff(attempt++)), true)
     }
