@@ -23,9 +23,8 @@ export function createEngagement(report: (engagedMs: number) => void, now: () =>
 
   function flush() {
     settle()
-    const ms = Math.round(engaged)
+    if (engaged > 0) report(engaged) // whole ms: differences of Date.now()
     engaged = 0
-    if (ms > 0) report(ms)
   }
 
   function onInput() {

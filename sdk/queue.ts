@@ -39,6 +39,7 @@ const PENDING_MAX = 256 * 1024
 const NO_STORE = 'IndexedDB unavailable or full: messages kept in memory'
 
 export function byteLength(s: string): number {
+  if (!/[^\0-\x7f]/.test(s)) return s.length // ASCII, as most JSON is: a native scan, not the loop below
   let n = s.length
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
@@ -221,7 +222,7 @@ export function createQueue(o: QueueOptions) {
       else if (outcome.status != 413) return fail(outcome)
       else if (batch.length > 1) limit = (overhead + batch.reduce((size, [, json]) => size + byteLength(json) + 1, overhead)) / 2
       else {
-        await settle(batch, [{ index: 0, message: 'larger than the collector accepts' }], 0)
+        await settle(batch, [{ index: 0, message: 'too large' }], 0)
         start++
       }
     }
@@ -233,7 +234,7 @@ export function createQueue(o: QueueOptions) {
   function flush(): Promise<FlushResult> {
     clearTimeout(timer)
     timer = undefined
-    if (stopped) return Promise.resolve({ error: 'stopped: the collector refused the write key, or the client shut down' })
+    if (stopped) return Promise.resolve({ error: 'stopped: write key refused, or shut down' })
     if (queued) return queued
     const start = (): Promise<FlushResult> => {
       queued = undefined

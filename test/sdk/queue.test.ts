@@ -140,7 +140,7 @@ describe('retries', () => {
     a.track('a')
     expect(await a.flush()).toEqual({ error: 'HTTP 401' })
     a.track('b')
-    expect(await a.flush()).toMatchObject({ error: expect.stringContaining('refused the write key') })
+    expect(await a.flush()).toMatchObject({ error: expect.stringContaining('write key refused') })
     expect(collector.batches).toHaveLength(1)
     a.shutdown()
     const b = client() // the key was fixed and the page reloaded
@@ -289,4 +289,9 @@ describe('unload', () => {
     expect(localStorage.getItem('northstar:pending')).toBeNull()
     await b.flush()
   })
+})
+
+test('counts the UTF-8 bytes of a body as TextEncoder does, ASCII or not', () => {
+  for (const s of ['{"a":1}', 'é', 'ü€', '😀 emoji', JSON.stringify({ t: 'mixed é € 😀 ascii' }), ''])
+    expect(byteLength(s), s).toBe(new TextEncoder().encode(s).length)
 })
