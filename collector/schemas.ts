@@ -32,8 +32,9 @@ const common = {
   traits: Dict.optional(),
 }
 
+// Strict about what the metrics read (ranges, whole scores); other keys the widget adds are kept, as everywhere.
 const score = (type: string, min: number, max: number) =>
-  z.strictObject({
+  z.looseObject({
     surveyId: Id,
     type: z.literal(type),
     score: z.number().int(`must be a whole number from ${min} to ${max} for a ${type.toUpperCase()} survey`).min(min, `must be from ${min} to ${max} for a ${type.toUpperCase()} survey`).max(max, `must be from ${min} to ${max} for a ${type.toUpperCase()} survey`),

@@ -42,3 +42,14 @@ describe('the zod schemas and the wire types of sdk/wire.ts', () => {
     expect(validateMessage({ type: 'track', messageId: 'm', anonymousId: 'a', event: '$custom' })).toMatchObject({ ok: false, path: 'event' })
   })
 })
+
+test('a survey response keeps keys the widget adds beyond surveyId, type, score and comment', () => {
+  const result = validateMessage({
+    type: 'track',
+    messageId: 'm',
+    anonymousId: 'a',
+    event: '$survey_response',
+    properties: { surveyId: 'nps-main', type: 'nps', score: 9, comment: 'Fast', locale: 'de', followUp: 'promoter' },
+  })
+  expect(result).toMatchObject({ ok: true, message: { properties: { locale: 'de', followUp: 'promoter' } } })
+})
