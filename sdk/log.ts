@@ -81,5 +81,3 @@ export function createLog(store: Store) {
     },
   }
 }
-
-export type Log = ReturnType<typeof createLog>

@@ -90,7 +90,7 @@ export function createQueue(o: QueueOptions) {
   log.read().then((items) => {
     const mine = [...memory]
     memory.clear()
-    for (const [id, json] of [...items, ...mine]) if (typeof json == 'string') memory.set(id, json)
+    for (const [id, json] of [...items, ...mine]) memory.set(id, json)
     if (items.length) schedule(0)
   }, () => o.warn(NO_STORE))
 
@@ -213,7 +213,7 @@ export function createQueue(o: QueueOptions) {
     const items = new Map(stored ?? known.map((id): Item => [id, memory.get(id)!]))
     for (const id of unstored) items.set(id, memory.get(id)!)
     for (const id of inKeepalive) items.delete(id)
-    const sorted = [...items].filter(([, json]) => typeof json == 'string').sort(byId)
+    const sorted = [...items].sort(byId)
 
     for (let start = 0, limit = MAX_BATCH; start < sorted.length; ) {
       const batch = take(sorted, start, limit)

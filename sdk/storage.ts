@@ -3,7 +3,7 @@
 // third-party contexts, a full disk): every access is wrapped, none throws.
 import { createStore, promisifyRequest } from 'idb-keyval'
 
-/** The durable queue: one key per message (its UUIDv7 id, so keys sort by time), JSON values. */
+/** Where the queue's records live (sdk/log.ts): string keys that sort by time, string values. */
 export interface Store {
   setMany(items: [string, string][]): Promise<void>
   delMany(keys: string[]): Promise<void>
