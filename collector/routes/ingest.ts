@@ -99,6 +99,8 @@ export function ingestRoutes(deps: IngestDeps) {
     const receivedAt = deps.now()
     const rows: Row[] = []
     const rejected: { index: number; message: string; path?: string }[] = []
+    /** What the quarantine keeps of each rejected message: valid JSON, at most 32 KB. */
+    const kept: string[] = []
     messages.forEach((input, index) => {
       // depth first: stringifying a message nested thousands deep would overflow the stack
       const unsafe = unsafeJson(input)
@@ -106,7 +108,11 @@ export function ingestRoutes(deps: IngestDeps) {
       const fault =
         unsafe ?? (Buffer.byteLength(raw) > MAX_MESSAGE ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` } : undefined)
       const result = fault ? ({ ok: false, ...fault } as const) : validateMessage(input)
-      if (!result.ok) return void rejected.push({ index, message: result.path ? `${result.path}: ${result.message}` : result.message, ...(result.path && { path: result.path }) })
+      if (!result.ok) {
+        rejected.push({ index, message: result.path ? `${result.path}: ${result.message}` : result.message, ...(result.path && { path: result.path }) })
+        kept.push(raw && raw.length <= MAX_MESSAGE ? raw : JSON.stringify(raw ? `${raw.slice(0, MAX_MESSAGE)}…` : '(too deep to keep)'))
+        return
+      }
       rows.push(toRow(project.id, result.message, raw, bodySentAt, receivedAt))
     })
 
@@ -115,7 +121,7 @@ export function ingestRoutes(deps: IngestDeps) {
     await deps.quarantine(
       project.id,
       receivedAt,
-      rejected.map((r) => ({ reason: r.message, payload: unsafeJson(messages[r.index]) ? '"(nested too deep to keep)"' : JSON.stringify(messages[r.index]).slice(0, MAX_MESSAGE) })),
+      rejected.map((r, i) => ({ reason: r.message, payload: kept[i]! })),
     )
     const stored = messages.length - rejected.length
     throw new HttpError(

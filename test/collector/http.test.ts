@@ -156,3 +156,19 @@ describe('keys, origins and CORS', () => {
     expect(await (await app.request('/healthz')).json()).toEqual({ ok: true, database: 'sqlite' })
   })
 })
+
+describe('the quarantine', () => {
+  let app: ReturnType<typeof testApp>
+  useTestDb('sqlite', (d) => (app = testApp(d)))
+
+  test('keeps what it can show of every rejected message: too large ones cut, too deep ones named', async () => {
+    const big = track({ messageId: 'big', properties: { blob: 'x'.repeat(40_000) } })
+    await app.request('/v1/batch', { method: 'POST', body: batchOf(big), headers: { 'Content-Type': 'text/plain' } })
+    await app.request('/v1/batch', { method: 'POST', body: `{"writeKey":"wk_demo","batch":[${json(track()).slice(0, -1)},"properties":${nested(1000)}}]}`, headers: { 'Content-Type': 'text/plain' } })
+    const res = await app.request('/v1/quarantine', { headers: { Authorization: 'Bearer rk_demo' } })
+    expect(res.status).toBe(200)
+    const { rejected } = await res.json()
+    expect(rejected.map((r: { payload: unknown }) => r.payload)).toEqual(['(too deep to keep)', expect.stringMatching(/^\{"type":"track","messageId":"big".*…$/)])
+    expect(rejected[1].payload.length).toBe(32 * 1024 + 1)
+  })
+})
