@@ -13,6 +13,7 @@ import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } 
 import { openapi } from './openapi'
 import { createRateLimiter, defaultRateLimit, type RateLimit } from './ratelimit'
 import { ingestRoutes } from './routes/ingest'
+import { metricRoutes } from './routes/metrics'
 
 export interface AppDeps {
   db: Db
@@ -43,6 +44,8 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
       limit: createRateLimiter(rateLimit, now),
     }),
   )
+
+  app.route('/', metricRoutes({ db, keys, now }))
 
   app.get('/v1/surveys', (c) => {
     const project = writeProject(keys, c, c.req.query('writeKey'))

@@ -26,6 +26,7 @@ export interface Row {
 }
 
 const CHUNK = 500
+const DAY = 86_400_000
 const key = (r: { projectId: string; messageId: string }) => `${r.projectId}\u0000${r.messageId}`
 const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
 /** Later by event time, then by receipt. */
@@ -70,7 +71,7 @@ export async function ingest(db: Db, rows: Row[]): Promise<Set<string>> {
 }
 
 /** The keys of firsts a message counts for. */
-function firstKeys(r: Row): string[] {
+export function firstKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
   if (r.type != 'track') return [`t:${r.type}`]
   const keys = [`e:${r.event}`]
   if (r.event == '$step') keys.push(`s:${r.properties!.step}`)
@@ -84,6 +85,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const traits = new Map<string, Tables['traits']>()
   const memberships = new Map<string, Tables['memberships']>()
   const sessions = new Map<string, Tables['sessions']>()
+  const activity = new Map<string, Tables['activity']>()
 
   for (const r of rows) {
     const p = r.projectId
@@ -99,9 +101,21 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     }
     actors.set(at, actor)
 
-    for (const k of firstKeys(r)) {
+    const keys = firstKeys(r)
+    for (const k of keys) {
       const f = firsts.get(`${at}\u0000${k}`)
       if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, key: k, time: t })
+    }
+    const day = Math.floor(t / DAY)
+    for (const k of ['', ...keys]) {
+      if (k.startsWith('t:')) continue
+      const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
+      const a = activity.get(id)
+      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, first_time: t, last_time: t })
+      else {
+        a.first_time = Math.min(a.first_time, t)
+        a.last_time = Math.max(a.last_time, t)
+      }
     }
 
     const setTraits = (kind: 'person' | 'account', subject: string) => {
@@ -184,6 +198,17 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
           start_time: db.least('sessions.start_time', 'excluded.start_time'),
           end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
+        }),
+      )
+      .execute()
+  for (const chunk of chunks(sorted(activity)))
+    await trx
+      .insertInto('activity')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'key', 'day', 'actor']).doUpdateSet({
+          first_time: db.least('activity.first_time', 'excluded.first_time'),
+          last_time: db.greatest('activity.last_time', 'excluded.last_time'),
         }),
       )
       .execute()

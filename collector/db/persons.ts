@@ -35,8 +35,7 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
   const actors = await actorsOf(db, projectId, userId)
   return db.kysely.transaction().execute(async (trx) => {
     const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
-    for (const table of ['firsts', 'memberships'] as const) await trx.deleteFrom(table).where('project_id', '=', projectId).where('actor', 'in', actors).execute()
-    await trx.deleteFrom('sessions').where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    for (const table of ['firsts', 'memberships', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where('project_id', '=', projectId).where('actor', 'in', actors).execute()
     await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute()
     // rejected messages may name the person too
     await trx.deleteFrom('quarantine').where('project_id', '=', projectId).where('payload', 'like', `%${JSON.stringify(userId).slice(1, -1)}%`).execute()

@@ -11,6 +11,9 @@ export interface Tables {
   memberships: MembershipsTable
   sessions: SessionsTable
   quarantine: QuarantineTable
+  activity: ActivityTable
+  alerts: AlertsTable
+  health_state: HealthStateTable
 }
 
 /**
@@ -93,4 +96,43 @@ export interface QuarantineTable {
   received_at: number
   reason: string
   payload: string
+}
+
+/**
+ * When each actor was active, per UTC day and key (`''` for any event, else a key of firsts
+ * but `t:`): the first and last event time of that day. Whether an actor was active in any
+ * range follows exactly from these two times, except for a range strictly inside one day
+ * (metrics/activity.ts asks the events then).
+ */
+export interface ActivityTable {
+  project_id: string
+  key: string
+  /** UTC days since the epoch. */
+  day: number
+  actor: string
+  first_time: number
+  last_time: number
+}
+
+/** The alert outbox: one row per alert and webhook, unique per (project, cause, subject, url). */
+export interface AlertsTable {
+  project_id: string
+  cause: string
+  subject: string
+  url: string
+  payload: string
+  created_at: number
+  status: 'pending' | 'sent' | 'failed'
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  sent_at: number | null
+}
+
+/** The health band the alert check saw last per subject. */
+export interface HealthStateTable {
+  project_id: string
+  subject: string
+  band: string
+  time: number
 }

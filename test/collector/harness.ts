@@ -28,6 +28,30 @@ export const config = parseConfig({
       ],
     },
     { id: 'other', name: 'Other', writeKey: 'wk_other', readKey: 'rk_other', allowedOrigins: ['http://other.test'] },
+    {
+      id: 'saas',
+      name: 'Metrics SaaS',
+      writeKey: 'wk_saas',
+      readKey: 'rk_saas',
+      activation: { valueEvent: 'Report Shared' },
+      onboarding: {
+        steps: [
+          { id: 'create_project', name: 'Create a project' },
+          { id: 'invite', name: 'Invite a teammate', event: 'Teammate Invited' },
+          { id: 'connect', name: 'Connect an integration' },
+        ],
+      },
+      features: [
+        { id: 'export_csv', name: 'CSV export' },
+        { id: 'api_access', name: 'API access', event: 'API Key Created' },
+      ],
+      surveys: [
+        { id: 'nps-main', type: 'nps' },
+        { id: 'csat-support', type: 'csat' },
+        { id: 'ces-setup', type: 'ces' },
+      ],
+      webhooks: [{ url: 'http://hooks.test/northstar', on: ['detractor', 'low_csat', 'at_risk', 'usage_drop'] }],
+    },
   ],
 })
 
@@ -65,7 +89,7 @@ export async function stopPostgres() {
 }
 
 export async function clear(db: Db) {
-  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine'] as const) await db.kysely.deleteFrom(table).execute()
+  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine', 'activity', 'alerts', 'health_state'] as const) await db.kysely.deleteFrom(table).execute()
 }
 
 export function testApp(db: Db, deps: Partial<AppDeps> = {}) {

@@ -1,0 +1,23 @@
+// Feature adoption among the persons active in the window (METRICS.md).
+import { activeSets } from './activity'
+import { keysOf } from './firsts'
+import { loadPopulation } from './population'
+import type { Metric } from './query'
+import { mean, rate } from './stats'
+
+export const features: Metric<{ active: number; features: { id: string; name: string; users: number; adoptionRate: number | null }[]; breadth: number | null }> = async (
+  db,
+  query,
+) => {
+  const project = query.project.id
+  const population = await loadPopulation(db, query)
+  const window: [number, number] = [query.from, query.to]
+  const [active] = await activeSets(db, project, population, [''], [window])
+  const users = await Promise.all(query.project.features.map(async (f) => (await activeSets(db, project, population, keysOf('f', f), [window]))[0]!))
+  const count = query.project.features.length
+  return {
+    active: active!.size,
+    features: query.project.features.map((f, i) => ({ id: f.id, name: f.name, users: users[i]!.size, adoptionRate: rate(users[i]!.size, active!.size) })),
+    breadth: count ? mean([...active!].map((person) => (users.filter((u) => u.has(person)).length / count) * 100)) : null,
+  }
+}

@@ -1,0 +1,64 @@
+// Days and weeks in an IANA time zone, with nothing but Intl: the UTC instant
+// at which each local day or ISO week starts. DST days last 23 or 25 hours.
+
+export const DAY = 86_400_000
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** Throws a RangeError naming the zone when Intl does not know it. */
+export function checkZone(tz: string) {
+  formatter(tz)
+}
+
+function formatter(tz: string) {
+  let format = formats.get(tz)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+    formats.set(tz, format)
+  }
+  return format
+}
+
+/** The zone's offset from UTC at instant t, in ms. */
+function offset(t: number, tz: string): number {
+  if (tz == 'UTC') return 0
+  const parts: Record<string, number> = {}
+  for (const p of formatter(tz).formatToParts(t)) if (p.type != 'literal') parts[p.type] = Number(p.value)
+  const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!)
+  return local - (t - (((t % 1000) + 1000) % 1000))
+}
+
+/** The local calendar date (as a UTC-midnight number) at instant t. */
+const dateOf = (t: number, tz: string) => Math.floor((t + offset(t, tz)) / DAY) * DAY
+
+/** The local date at instant t, as YYYY-MM-DD. */
+export const localDate = (t: number, tz: string) => new Date(dateOf(t, tz)).toISOString().slice(0, 10)
+
+/** The instant local midnight of the date (UTC-midnight number) happens; where midnight is skipped by DST, the first instant of that date. */
+function midnight(date: number, tz: string): number {
+  let t = date - offset(date, tz)
+  t = date - offset(t, tz)
+  // a DST jump at midnight (e.g. America/Santiago): the day starts when the clock reaches it
+  while (dateOf(t, tz) < date) t += 15 * 60_000
+  while (dateOf(t - 1, tz) >= date) t -= 15 * 60_000
+  return t
+}
+
+export const startOfDay = (t: number, tz: string) => midnight(dateOf(t, tz), tz)
+
+/** ISO weeks start on Monday 00:00 local time. */
+export function startOfWeek(t: number, tz: string) {
+  const date = dateOf(t, tz)
+  const weekday = (new Date(date).getUTCDay() + 6) % 7 // Monday 0
+  return midnight(date - weekday * DAY, tz)
+}
+
+export const nextDay = (start: number, tz: string) => midnight(dateOf(start, tz) + DAY, tz)
+export const nextWeek = (start: number, tz: string) => midnight(dateOf(start, tz) + 7 * DAY, tz)
+
+/** The local days that intersect [from, to), each clipped to it. */
+export function days(from: number, to: number, tz: string): [number, number][] {
+  const out: [number, number][] = []
+  for (let start = startOfDay(from, tz); start < to; start = nextDay(start, tz)) out.push([Math.max(start, from), Math.min(nextDay(start, tz), to)])
+  return out
+}

@@ -1,0 +1,73 @@
+// Time to value: from signup to the first occurrence of the value event, over
+// the persons who signed up in the window (METRICS.md, "Time to Value").
+import { loadFirsts, valueKeys } from './firsts'
+import { loadPopulation } from './population'
+import { NotConfigured, type Metric } from './query'
+import { kaplanMeierMedian, rate, summary } from './stats'
+import { DAY } from './time'
+
+const BANDS = [
+  ['excellent', 7 * DAY],
+  ['good', 14 * DAY],
+  ['needsImprovement', 30 * DAY],
+  ['critical', Infinity],
+] as const
+
+/** Page views, sessions and surveys are not actions. */
+const isAction = (key: string) => key != 't:page' && key != 'e:$engagement' && !key.startsWith('e:$survey_')
+
+export const FIRST_ACTION_TARGET = 5 * 60_000
+
+export const ttv: Metric<{
+  cohort: number
+  activated: number
+  unactivated: number
+  activationRate: number | null
+  p25: number | null
+  median: number | null
+  p75: number | null
+  p90: number | null
+  mean: number | null
+  bands: Record<(typeof BANDS)[number][0], number>
+  kaplanMeierMedian: number | null
+  timeToFirstAction: { acted: number; p25: number | null; median: number | null; p75: number | null; p90: number | null; mean: number | null; withinTarget: number }
+}> = async (db, query) => {
+  const keys = valueKeys(query.project)
+  if (!keys) throw new NotConfigured('activation.valueEvent')
+  const project = query.project.id
+  const population = await loadPopulation(db, query)
+  const [value, action] = await Promise.all([loadFirsts(db, project, population, keys), loadFirsts(db, project, population, isAction)])
+
+  const times: number[] = []
+  const observations: { time: number; event: boolean }[] = []
+  const actions: number[] = []
+  let cohort = 0
+  for (const person of population.persons.values()) {
+    if (person.signup < query.from || person.signup >= query.to) continue
+    cohort++
+    const reached = value.get(person.id)
+    const elapsed = reached == null ? null : reached - person.signup
+    if (elapsed != null && (query.within == null || elapsed <= query.within)) {
+      times.push(Math.max(0, elapsed))
+      observations.push({ time: Math.max(0, elapsed), event: true })
+    } else {
+      // not (yet) activated: censored at the query time, or at `within` when it ends observation sooner
+      observations.push({ time: Math.max(0, Math.min(query.now - person.signup, query.within ?? Infinity)), event: false })
+    }
+    const acted = action.get(person.id)
+    if (acted != null) actions.push(Math.max(0, acted - person.signup))
+  }
+
+  const bands = Object.fromEntries(BANDS.map(([name]) => [name, 0])) as Record<(typeof BANDS)[number][0], number>
+  for (const t of times) bands[BANDS.find(([, below]) => t < below)![0]]++
+  return {
+    cohort,
+    activated: times.length,
+    unactivated: cohort - times.length,
+    activationRate: rate(times.length, cohort),
+    ...summary(times),
+    bands,
+    kaplanMeierMedian: kaplanMeierMedian(observations),
+    timeToFirstAction: { acted: actions.length, ...summary(actions), withinTarget: actions.filter((t) => t < FIRST_ACTION_TARGET).length },
+  }
+}

@@ -1,0 +1,100 @@
+// GET /v1/metrics/<name>: validate the parameters, run the metric, answer JSON
+// or CSV. The read key names the project; a write key can never read.
+import { Hono } from 'hono'
+import type { Db } from '../db/index'
+import { rowsOf, toCsv } from '../csv'
+import { HttpError, readProject, type Keys } from '../http'
+import { metrics, type MetricName, type Query } from '../metrics/index'
+import { parseIsoTime } from '../metrics/population'
+import { NotConfigured } from '../metrics/query'
+import { responses } from '../metrics/satisfaction'
+import { checkZone, DAY } from '../metrics/time'
+
+const COMMON = ['from', 'to', 'segment', 'tz', 'format']
+const ACCEPTED: Record<MetricName, string[]> = {
+  ttv: [...COMMON, 'within'],
+  onboarding: COMMON,
+  satisfaction: COMMON,
+  features: COMMON,
+  sessions: COMMON,
+  retention: COMMON,
+  health: [...COMMON, 'limit'],
+  surveys: COMMON,
+}
+
+const invalid = (path: string, message: string) => new HttpError(400, 'invalid_parameter', `${path}: ${message}`, { path })
+
+/** A time as ISO 8601 (a date alone is 00:00 UTC; no offset is UTC) or epoch milliseconds. */
+function time(name: string, value: string | undefined, fallback: number): number {
+  if (value == null) return fallback
+  const t = /^-?\d+$/.test(value) ? Number(value) : parseIsoTime(value)
+  if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${value}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
+  return t
+}
+
+/** The query of a request, or a 400 that names the parameter and the accepted form. */
+export function parseQuery(name: MetricName, params: URLSearchParams, project: Query['project'], now: number): Query & { format: 'json' | 'csv' } {
+  for (const key of new Set(params.keys()))
+    if (!ACCEPTED[name].includes(key)) throw invalid(key, `unknown parameter for /v1/metrics/${name}: it accepts ${ACCEPTED[name].join(', ')}`)
+  const one = (key: string) => {
+    const values = params.getAll(key)
+    if (values.length > 1) throw invalid(key, 'given more than once: send it once')
+    return values[0]
+  }
+  const to = time('to', one('to'), now)
+  const from = time('from', one('from'), to - 30 * DAY)
+  if (from >= to) throw invalid('from', `must be before to (the window is [from, to)): got from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()}`)
+
+  const segments = params.getAll('segment').map((s) => {
+    const colon = s.indexOf(':')
+    if (colon < 1) throw invalid('segment', `"${s}" is not trait:value: send e.g. segment=plan:pro (several segment parameters combine with AND)`)
+    return { trait: s.slice(0, colon), value: s.slice(colon + 1) }
+  })
+
+  const tz = one('tz') ?? 'UTC'
+  try {
+    checkZone(tz)
+  } catch {
+    throw invalid('tz', `"${tz}" is not an IANA time zone: send e.g. tz=Europe/Berlin or tz=America/New_York`)
+  }
+
+  const withinDays = one('within')
+  let within: number | undefined
+  if (withinDays != null) {
+    within = Number(withinDays) * DAY
+    if (!/^\d+(\.\d+)?$/.test(withinDays)) throw invalid('within', `"${withinDays}" is not a number of days: send e.g. within=14`)
+  }
+
+  const limitText = one('limit')
+  const limit = limitText == null ? undefined : Number(limitText)
+  if (limit != null && !(Number.isInteger(limit) && limit > 0 && limit <= 100_000)) throw invalid('limit', `"${limitText}" is not a whole number from 1 to 100000`)
+
+  const format = one('format') ?? 'json'
+  if (format != 'json' && format != 'csv') throw invalid('format', `"${format}" is not a format: send format=json (the default) or format=csv`)
+
+  return { project, from, to, segments, tz, now, format, ...(within != null && { within }), ...(limit != null && { limit }) }
+}
+
+export function metricRoutes({ db, keys, now }: { db: Db; keys: Keys; now: () => number }) {
+  const app = new Hono()
+  for (const name of Object.keys(metrics) as MetricName[]) {
+    app.get(`/v1/metrics/${name}`, async (c) => {
+      const project = readProject(keys, c)
+      const query = parseQuery(name, new URL(c.req.url).searchParams, project, now())
+      let data: Record<string, unknown>
+      try {
+        data = (await metrics[name](db, query)) as Record<string, unknown>
+      } catch (error) {
+        if (error instanceof NotConfigured)
+          throw new HttpError(400, 'not_configured', `Project "${project.id}" has no ${error.message} in northstar.config.json: add it to measure ${name}`, { path: error.message })
+        throw error
+      }
+      if (query.format == 'json') return c.json({ metric: name, from: query.from, to: query.to, tz: query.tz, segments: query.segments, ...data })
+      // satisfaction: the counted answers, comments included, so every figure can be recomputed by hand
+      const rows = name == 'satisfaction' ? ((await responses(db, query)) as unknown as Record<string, unknown>[]) : rowsOf(data)
+      const file = `northstar-${project.id}-${name}-${new Date(query.from).toISOString().slice(0, 10)}-${new Date(query.to).toISOString().slice(0, 10)}.csv`
+      return c.body(toCsv(rows), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${file}"` })
+    })
+  }
+  return app
+}

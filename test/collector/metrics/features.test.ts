@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, test } from 'vitest'
+import { dialects, iso, stopPostgres } from '../harness'
+import { feature, group, identify, jan, page, track, useMetrics } from './helpers'
+
+afterAll(() => stopPostgres())
+
+describe.each(dialects)('feature adoption on %s', (dialect) => {
+  const t = useMetrics(dialect)
+  const january = { from: iso(jan(1)), to: iso(jan(32)) }
+
+  test('250 of 400 Pro users using a feature is 62.5%', async () => {
+    const pro = Array.from({ length: 400 }, (_, i) => ({ user: `pro${i}` }))
+    const free = Array.from({ length: 100 }, (_, i) => ({ user: `free${i}` }))
+    await t.send([
+      ...pro.map((who) => identify(who, jan(2), { plan: 'pro' })),
+      ...free.map((who) => identify(who, jan(2), { plan: 'free' })),
+      ...pro.slice(0, 250).map((who) => feature(who, jan(3), 'export_csv')),
+      ...free.map((who) => feature(who, jan(3), 'export_csv')),
+    ])
+    const r = await t.metric('features', { ...january, segment: 'plan:pro' })
+    expect(r.active).toBe(400)
+    expect(r.features[0]).toEqual({ id: 'export_csv', name: 'CSV export', users: 250, adoptionRate: 62.5 })
+    expect(r.breadth).toBe(31.25) // 250 of 400 use 1 of 2 features
+  })
+
+  test('a feature is used by its $feature id or by the event it names; breadth is the mean share', async () => {
+    await t.send([
+      page({ user: 'a' }, jan(2)),
+      feature({ user: 'b' }, jan(2), 'export_csv'),
+      track({ user: 'b' }, jan(2), 'API Key Created'),
+      feature({ user: 'c' }, jan(2), 'api_access'),
+    ])
+    const r = await t.metric('features', january)
+    expect(r).toMatchObject({ active: 3, breadth: 50 }) // (0 + 100 + 50) / 3
+    expect(r.features.map((f: any) => f.users)).toEqual([1, 2])
+  })
+
+  test('an event exactly at from counts, one exactly at to does not', async () => {
+    await t.send([feature({ user: 'at-from' }, jan(1), 'export_csv'), feature({ user: 'at-to' }, jan(32), 'export_csv'), page({ user: 'at-to' }, jan(31, 23))])
+    const r = await t.metric('features', january)
+    expect(r.active).toBe(2)
+    expect(r.features[0].users).toBe(1)
+  })
+
+  test('use outside a window inside one day is told apart by the events themselves', async () => {
+    // one day, uses at 01:00 and 23:00: the window 02:00-22:00 holds none, 00:00-02:00 holds one
+    await t.send([feature({ user: 'd' }, jan(5, 1), 'export_csv'), feature({ user: 'd' }, jan(5, 23), 'export_csv'), page({ user: 'd' }, jan(5, 12))])
+    expect((await t.metric('features', { from: iso(jan(5, 2)), to: iso(jan(5, 22)) })).features[0].users).toBe(0)
+    expect((await t.metric('features', { from: iso(jan(5, 2)), to: iso(jan(5, 22)) })).active).toBe(1)
+    expect((await t.metric('features', { from: iso(jan(5, 0)), to: iso(jan(5, 2)) })).features[0].users).toBe(1)
+  })
+
+  test('segments use traits as they stand now, merged key by key across devices, then the account', async () => {
+    await t.send([
+      // plan was free in January, pro since February: counts as pro
+      identify({ user: 'up' }, jan(2), { plan: 'free' }),
+      identify({ user: 'up' }, jan(40), { plan: 'pro' }),
+      // two devices: the laptop set plan and role, the phone only role
+      identify({ anon: 'laptop', user: 'two' }, jan(2), { plan: 'pro', role: 'admin' }),
+      identify({ anon: 'phone', user: 'two' }, jan(3), { role: 'viewer' }),
+      // no plan of their own: the account's
+      identify({ user: 'member' }, jan(2)),
+      group({ user: 'member' }, jan(2), 'acme', { plan: 'pro' }),
+      // own plan first, before the account's
+      identify({ user: 'own' }, jan(2), { plan: 'free' }),
+      group({ user: 'own' }, jan(2), 'acme'),
+    ])
+    expect((await t.metric('features', { ...january, segment: 'plan:pro' })).active).toBe(3)
+    expect((await t.metric('features', { ...january, segment: ['plan:pro', 'role:viewer'] })).active).toBe(1)
+    expect((await t.metric('features', { ...january, segment: ['plan:pro', 'role:admin'] })).active).toBe(0)
+  })
+
+  test('an empty window answers null rates and zero counts', async () => {
+    const r = await t.metric('features', january)
+    expect(r).toMatchObject({ active: 0, breadth: null })
+    expect(r.features.map((f: any) => [f.users, f.adoptionRate])).toEqual([
+      [0, null],
+      [0, null],
+    ])
+  })
+})
