@@ -10,6 +10,7 @@ import { erasePerson, exportPerson } from './db/persons'
 import { listQuarantine, quarantine } from './db/quarantine'
 import { createWriter } from './db/writer'
 import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } from './http'
+import { dashboard } from './dashboard/index'
 import { openapi } from './openapi'
 import { createRateLimiter, defaultRateLimit, type RateLimit } from './ratelimit'
 import { ingestRoutes } from './routes/ingest'
@@ -97,13 +98,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     })
   }
 
-  app.get('/', (c) =>
-    c.html(
-      `<!doctype html><meta charset="utf-8"><title>Northstar</title><h1>Northstar collector</h1><p>Serving ${config.projects
-        .map((p) => `<b>${p.name.replace(/[<&]/g, '')}</b>`)
-        .join(', ')} on ${db.dialect}. The dashboard arrives with the metrics (issue 4); the API is described at <a href="/openapi.json">/openapi.json</a>.</p>`,
-    ),
-  )
+  app.route('/', dashboard(config, db.dialect))
 
   return app
 }
