@@ -3,7 +3,7 @@ import { activeSets } from './activity'
 import { keysOf } from './firsts'
 import { loadPopulation } from './population'
 import type { Metric } from './query'
-import { mean, rate } from './stats'
+import { rate } from './stats'
 
 export const features: Metric<{ active: number; features: { id: string; name: string; users: number; adoptionRate: number | null }[]; breadth: number | null }> = async (
   db,
@@ -18,6 +18,7 @@ export const features: Metric<{ active: number; features: { id: string; name: st
   return {
     active: active!.size,
     features: query.project.features.map((f, i) => ({ id: f.id, name: f.name, users: users[i]!.size, adoptionRate: rate(users[i]!.size, active!.size) })),
-    breadth: count ? mean([...active!].map((person) => (users.filter((u) => u.has(person)).length / count) * 100)) : null,
+    // the mean over active persons of (used / configured) x 100, summed in whole numbers
+    breadth: count ? rate(users.reduce((sum, u) => sum + u.size, 0), count * active!.size) : null,
   }
 }

@@ -4,7 +4,7 @@ import { firstAtOrAfter, loadActivity, type ActivityRow } from './activity'
 import { keysOf, loadFirsts } from './firsts'
 import { loadPopulation } from './population'
 import type { Metric } from './query'
-import { ascending, mean, median, rate } from './stats'
+import { ascending, median, rate } from './stats'
 
 export interface StepFigures {
   id: string
@@ -49,13 +49,13 @@ export const onboarding: Metric<{
   const completed = steps.map(() => 0)
   const funnel = steps.map(() => 0)
   const gaps: number[][] = steps.map(() => [])
-  const shares: number[] = []
+  let stepsDone = 0
   const toComplete: number[] = []
   for (const person of cohort) {
     const done = firsts.map((f) => f.get(person.id))
     done.forEach((t, k) => t != null && completed[k]!++)
     const count = done.filter((t) => t != null).length
-    if (steps.length) shares.push((count / steps.length) * 100)
+    stepsDone += count
     if (steps.length && count == steps.length) toComplete.push(Math.max(0, Math.max(...(done as number[])) - person.signup))
 
     let previous: number | null = null
@@ -80,7 +80,8 @@ export const onboarding: Metric<{
       medianTimeFromPrevious: k == 0 ? null : median(ascending(gaps[k]!)),
     })),
     completionRate: steps.length ? rate(toComplete.length, cohort.length) : null,
-    engagementScore: mean(shares),
+    // the mean of (completed / steps) x 100, summed in whole numbers so that no order of the persons rounds differently
+    engagementScore: steps.length ? rate(stepsDone, steps.length * cohort.length) : null,
     medianTimeToComplete: median(ascending(toComplete)),
   }
 }

@@ -1,0 +1,112 @@
+import { describe, expect, test } from 'vitest'
+import { cell, toCsv } from '../../../collector/csv'
+import { metrics } from '../../../collector/metrics/index'
+import { config, iso, NOW, testApp } from '../harness'
+import { answer, group, identify, jan, page, useMetrics } from './helpers'
+
+const names = Object.keys(metrics)
+
+describe('the read API', () => {
+  const t = useMetrics('sqlite')
+
+  test('every metric route answers with the read key; a write key gets 403, no key 401', async () => {
+    for (const name of names) {
+      expect((await t.request(name)).status, name).toBe(200)
+      expect((await t.request(name, {}, 'wk_saas')).status, name).toBe(403)
+      const missing = await t.app.request(`/v1/metrics/${name}`)
+      expect(missing.status).toBe(401)
+    }
+  })
+
+  test.each([
+    [{ from: 'yesterday' }, 'from', /not a time: send ISO 8601/],
+    [{ to: '2026-02-30' }, 'to', /not a time/],
+    [{ from: iso(jan(5)), to: iso(jan(5)) }, 'from', /must be before to/],
+    [{ segment: 'plan' }, 'segment', /not trait:value/],
+    [{ tz: 'Mars/Olympus_Mons' }, 'tz', /not an IANA time zone/],
+    [{ format: 'xml' }, 'format', /format=csv/],
+    [{ from: [iso(jan(1)), iso(jan(2))] }, 'from', /more than once/],
+    [{ fromm: '1' }, 'fromm', /unknown parameter for \/v1\/metrics\/ttv: it accepts from, to, segment, tz, format, within/],
+    [{ within: 'two weeks' }, 'within', /number of days/],
+  ])('%j is a 400 naming %s', async (params, path, message) => {
+    const res = await t.request('ttv', params as Record<string, string>)
+    expect(res.status).toBe(400)
+    const { error } = (await res.json()) as { error: { code: string; path: string; message: string } }
+    expect(error).toMatchObject({ code: 'invalid_parameter', path })
+    expect(error.message).toMatch(message)
+  })
+
+  test('within and limit are accepted only where they mean something', async () => {
+    expect((await t.request('sessions', { within: 3 })).status).toBe(400)
+    expect((await t.request('health', { limit: 0 })).status).toBe(400)
+    expect((await t.request('health', { limit: 5 })).status).toBe(200)
+  })
+
+  test('from and to take epoch milliseconds as well as ISO 8601, and default to the 30 days before the query', async () => {
+    await t.send([identify({ user: 'x' }, jan(2))])
+    const a = await t.metric('ttv', { from: jan(1), to: jan(3) })
+    const b = await t.metric('ttv', { from: '2026-01-01', to: '2026-01-03T00:00:00Z' })
+    expect(a).toEqual(b)
+    expect(a).toMatchObject({ from: jan(1), to: jan(3), cohort: 1 })
+    expect(await t.metric('ttv')).toMatchObject({ from: NOW - 30 * 86_400_000, to: NOW })
+  })
+
+  test('a metric that needs a config key the project lacks says which', async () => {
+    const app = testApp(t.db)
+    const res = await app.request('/v1/metrics/ttv', { headers: { Authorization: 'Bearer rk_demo' } })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({
+      error: { code: 'not_configured', path: 'activation.valueEvent', message: 'Project "demo" has no activation.valueEvent in northstar.config.json: add it to measure ttv' },
+    })
+  })
+
+  test('every metric over no data answers nulls and zeros, never NaN', async () => {
+    const project = config.projects.find((p) => p.id == 'saas')!
+    for (const name of names) {
+      const data = await metrics[name as keyof typeof metrics](t.db, { project, from: jan(1), to: jan(32), segments: [], tz: 'UTC', now: NOW })
+      const numbers: number[] = []
+      JSON.stringify(data, (_, v) => (typeof v == 'number' && numbers.push(v), v))
+      expect(numbers.filter((n) => !Number.isFinite(n)), name).toEqual([])
+    }
+  })
+
+  describe('CSV', () => {
+    test('escapes text that a spreadsheet would run as a formula, not numbers', () => {
+      expect(['=1+1', '+cmd', '-2', '@SUM(A1)', '\tx', 'plain', -5, 12.5, null].map(cell)).toEqual(["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", 'plain', '-5', '12.5', ''])
+      expect(cell('a,"b"')).toBe('"a,""b"""')
+      expect(toCsv([{ a: 1, b: { c: 2 } }, { a: 3, d: 'x' }])).toBe('a,b.c,d\r\n1,2,\r\n3,,x\r\n')
+    })
+
+    test('satisfaction as CSV lists the counted answers with their comments, escaped', async () => {
+      await t.send([answer({ user: 'ann' }, jan(2), 'nps-main', 'nps', 3, '=HYPERLINK("http://evil")'), answer({ user: 'bob' }, jan(2), 'csat-support', 'csat', 5)])
+      const res = await t.request('satisfaction', { from: iso(jan(1)), to: iso(jan(32)), format: 'csv' })
+      expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="northstar-saas-satisfaction-2026-01-01-2026-02-01.csv"')
+      expect(await res.text()).toBe(
+        ['person,surveyId,type,score,comment,time', `u:ann,nps-main,nps,3,"'=HYPERLINK(""http://evil"")",${jan(2)}`, `u:bob,csat-support,csat,5,,${jan(2)}`, ''].join('\r\n'),
+      )
+    })
+
+    test('health as CSV has a row per subject; trait-made ids are escaped', async () => {
+      await t.send([page({ user: 'm' }, jan(20)), group({ user: 'm' }, jan(20), '@evil'), page({ user: 'p' }, jan(21))])
+      const text = await (await t.request('health', { to: iso(jan(31)), format: 'csv' })).text()
+      const [header, ...rows] = text.trim().split('\r\n')
+      expect(header).toBe(
+        'subject,kind,persons,score,band,components.usage,components.engagement,components.support,components.payments,activeDays,featuresUsed,subjects,bands.healthy,bands.neutral,bands.atRisk,bands.critical',
+      )
+      expect(rows.map((r) => r.split(',')[0])).toEqual(["'@evil", 'u:p'])
+    })
+
+    test('retention as CSV has a column per week', async () => {
+      await t.send([identify({ user: 'a' }, jan(5))])
+      const text = await (await t.request('retention', { from: iso(jan(5)), to: iso(jan(12)), format: 'csv' })).text()
+      expect(text.split('\r\n')[0]).toBe(`week,start,size,${Array.from({ length: 13 }, (_, w) => `retention.${w}`).join(',')}`)
+    })
+  })
+
+  test('/openapi.json lists every metric route with its parameters', async () => {
+    const spec = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, { get: { parameters: { name: string }[] } }> }
+    for (const name of names) expect(spec.paths[`/v1/metrics/${name}`]!.get.parameters.map((p) => p.name), name).toEqual(expect.arrayContaining(['from', 'to', 'segment', 'tz', 'format']))
+    expect(spec.paths['/v1/metrics/ttv']!.get.parameters.map((p) => p.name)).toContain('within')
+  })
+})

@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, test } from 'vitest'
+import { dialects, iso, stopPostgres } from '../harness'
+import { feature, group, identify, jan, page, useMetrics } from './helpers'
+
+afterAll(() => stopPostgres())
+
+const daily = (who: { user: string }, first: number, count: number) => Array.from({ length: count }, (_, i) => page(who, jan(first + i, 12)))
+
+describe.each(dialects)('health on %s', (dialect) => {
+  const t = useMetrics(dialect)
+  const window = { from: iso(jan(1)), to: iso(jan(31)) }
+
+  async function seed() {
+    await t.send([
+      // acme: 17 active days of two members (> 0.5), 1 of 2 features, 3 tickets, payments unknown
+      ...daily({ user: 'm1' }, 1, 10),
+      ...daily({ user: 'm2' }, 8, 10),
+      group({ user: 'm1' }, jan(1), 'acme', { supportTickets: 3 }),
+      group({ user: 'm2' }, jan(8), 'acme'),
+      feature({ user: 'm1' }, jan(2), 'export_csv'),
+      // solo: 7 days (> 0.2), no feature, no tickets, payments late
+      ...daily({ user: 'solo' }, 20, 7),
+      identify({ user: 'solo' }, jan(20), { paymentsCurrent: false }),
+      // idle: 1 day, 5 tickets
+      identify({ user: 'idle' }, jan(30), { supportTickets: 5 }),
+      // first seen after `to`: not a subject yet
+      page({ user: 'future' }, jan(40)),
+    ])
+  }
+
+  test('scores accounts, and persons without one, over the 30 days before to', async () => {
+    await seed()
+    const r = await t.metric('health', window)
+    expect(r.subjects).toBe(3)
+    expect(r.bands).toEqual({ healthy: 0, neutral: 1, atRisk: 1, critical: 1 })
+    expect(r.worst).toEqual([
+      { subject: 'u:idle', kind: 'person', persons: 1, score: 10, band: 'critical', components: { usage: 0, engagement: 0, support: 0, payments: 10 }, activeDays: 1, featuresUsed: 0 },
+      { subject: 'u:solo', kind: 'person', persons: 1, score: 40, band: 'atRisk', components: { usage: 20, engagement: 0, support: 20, payments: 0 }, activeDays: 7, featuresUsed: 0 },
+      { subject: 'acme', kind: 'account', persons: 2, score: 75, band: 'neutral', components: { usage: 40, engagement: 15, support: 10, payments: 10 }, activeDays: 17, featuresUsed: 1 },
+    ])
+  })
+
+  test('weights come from the project config', async () => {
+    t.configure({ health: { weights: { usage: 50, engagement: 50, support: 0, payments: 0 } } })
+    await seed()
+    const r = await t.metric('health', { ...window, limit: 2 })
+    expect(r.worst.map((s: any) => [s.subject, s.score])).toEqual([
+      ['u:idle', 0],
+      ['u:solo', 25],
+    ])
+  })
+
+  test('bands: 80 healthy, 60 neutral, 40 at risk, below critical', async () => {
+    const { band } = await import('../../../collector/metrics/health')
+    expect([100, 80, 79.9, 60, 59.9, 40, 39.9, 0].map(band)).toEqual(['healthy', 'healthy', 'neutral', 'neutral', 'atRisk', 'atRisk', 'critical', 'critical'])
+  })
+
+  test('an empty project has no subjects', async () => {
+    expect(await t.metric('health', window)).toEqual(expect.objectContaining({ subjects: 0, bands: { healthy: 0, neutral: 0, atRisk: 0, critical: 0 }, worst: [] }))
+  })
+})
