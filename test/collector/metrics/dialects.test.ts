@@ -36,7 +36,7 @@ test('the same data gives identical answers on SQLite and on PostgreSQL', async 
       const app = testApp(db)
       for (const batch of batches) expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch })).status).toBe(200)
       const results: Record<string, unknown> = {}
-      for (const params of [{ from: iso(jan(1)), to: iso(jan(32)) }, { from: iso(jan(3, 7)), to: iso(jan(20, 13)), tz: 'America/New_York' }, { from: iso(jan(1)), to: iso(jan(40)), segment: 'plan:pro' }])
+      for (const params of <Record<string, string>[]>[{ from: iso(jan(1)), to: iso(jan(32)) }, { from: iso(jan(3, 7)), to: iso(jan(20, 13)), tz: 'America/New_York' }, { from: iso(jan(1)), to: iso(jan(40)), segment: 'plan:pro' }])
         for (const name of Object.keys(metrics)) {
           const res = await app.request(`/v1/metrics/${name}?${new URLSearchParams(params)}`, { headers: { Authorization: 'Bearer rk_saas' } })
           expect(res.status, `${dialect} ${name}`).toBe(200)
