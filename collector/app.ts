@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { Hono } from 'hono'
+import { answerAlerts, listAlerts } from './alerts'
 import type { Config } from './config'
 import type { Db } from './db/index'
 import { erasePerson, exportPerson } from './db/persons'
@@ -40,7 +41,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     ingestRoutes({
       keys,
       now,
-      write: createWriter(db),
+      write: createWriter(db, answerAlerts(config, now)),
       quarantine: (projectId, receivedAt, items) => quarantine(db, projectId, receivedAt, items),
       limit: createRateLimiter(rateLimit, now),
     }),
@@ -62,6 +63,11 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     const project = readProject(keys, c)
     const rows = await listQuarantine(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100))
     return c.json({ rejected: rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) })) })
+  })
+
+  app.get('/v1/alerts', async (c) => {
+    const project = readProject(keys, c)
+    return c.json({ alerts: await listAlerts(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100)) })
   })
 
   // GDPR: erasure and export of a person (read key)

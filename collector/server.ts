@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { serve } from '@hono/node-server'
+import { checkHealth, deliver } from './alerts'
 import { createApp } from './app'
 import { loadConfig, parseConfig, type Config } from './config'
 import { openDb } from './db/index'
@@ -52,6 +53,18 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const sweep = () => deleteExpired(db, config.projects, Date.now()).catch((error) => console.error('Retention sweep failed:', error))
   void sweep()
   setInterval(sweep, 3_600_000).unref()
+  // alerts: health checked hourly, the outbox drained every few seconds (and after a restart)
+  const check = () => checkHealth(db, config, Date.now()).catch((error) => console.error('Alert check failed:', error))
+  void check()
+  setInterval(check, 3_600_000).unref()
+  let delivering = false
+  setInterval(() => {
+    if (delivering) return
+    delivering = true
+    deliver(db, Date.now)
+      .catch((error) => console.error('Alert delivery failed:', error))
+      .finally(() => (delivering = false))
+  }, 5_000).unref()
   const stop = () => {
     // Finish what is in flight (each answered only after its commit), then close the database.
     server.close(() => void db.close().then(() => process.exit(0)))

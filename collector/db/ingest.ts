@@ -34,8 +34,11 @@ const later = (a: { time: number; seq: number }, b: { time: number; seq: number 
 /** Rows in primary-key order: concurrent transactions on PostgreSQL then lock in one order and cannot deadlock. */
 const sorted = <T>(map: Map<string, T>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
 
+/** What else must commit with the rows stored now (the alert outbox). */
+export type AfterStore = (trx: Transaction<Tables>, stored: Row[]) => Promise<void>
+
 /** Stores the rows; returns the keys (`project\0messageId`) stored now, not before. */
-export async function ingest(db: Db, rows: Row[]): Promise<Set<string>> {
+export async function ingest(db: Db, rows: Row[], after?: AfterStore): Promise<Set<string>> {
   const unique = new Map<string, Row>()
   for (const row of rows) if (!unique.has(key(row))) unique.set(key(row), row)
   return db.kysely.transaction().execute(async (trx) => {
@@ -65,7 +68,9 @@ export async function ingest(db: Db, rows: Row[]): Promise<Set<string>> {
         .execute()
       for (const r of inserted) stored.add(`${r.project_id}\u0000${r.message_id}`)
     }
-    await updateState(db, trx, [...unique.values()].filter((r) => stored.has(key(r))))
+    const fresh = [...unique.values()].filter((r) => stored.has(key(r)))
+    await updateState(db, trx, fresh)
+    await after?.(trx, fresh)
     return stored
   })
 }

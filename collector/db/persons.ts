@@ -37,6 +37,14 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
     const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
     for (const table of ['firsts', 'memberships', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where('project_id', '=', projectId).where('actor', 'in', actors).execute()
     await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute()
+    // alerts name the person (`u:<id>`, or `u:<id>/<survey>` for answers) and quote their comments
+    const subject = `u:${userId}`
+    await trx
+      .deleteFrom('alerts')
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.or([eb('subject', '=', subject), eb(eb.fn('substr', ['subject', eb.val(1), eb.val(subject.length + 1)]), '=', `${subject}/`)]))
+      .execute()
+    await trx.deleteFrom('health_state').where('project_id', '=', projectId).where('subject', '=', subject).execute()
     // rejected messages may name the person too
     await trx.deleteFrom('quarantine').where('project_id', '=', projectId).where('payload', 'like', `%${JSON.stringify(userId).slice(1, -1)}%`).execute()
     const gone = await trx.deleteFrom('actors').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()

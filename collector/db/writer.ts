@@ -1,10 +1,10 @@
 // Group commit: writes that arrive while a transaction is in flight wait and
 // go together in the next one, each answered once that one has committed.
 // Fewer, larger transactions: fewer round trips to PostgreSQL, fewer commits.
-import { ingest, type Row } from './ingest'
+import { ingest, type AfterStore, type Row } from './ingest'
 import type { Db } from './index'
 
-export function createWriter(db: Db) {
+export function createWriter(db: Db, after?: AfterStore) {
   let waiting: { rows: Row[]; resolve(stored: Set<string>): void; reject(error: unknown): void }[] = []
   let busy = false
 
@@ -14,7 +14,7 @@ export function createWriter(db: Db) {
       const group = waiting
       waiting = []
       try {
-        const stored = await ingest(db, group.flatMap((w) => w.rows))
+        const stored = await ingest(db, group.flatMap((w) => w.rows), after)
         for (const w of group) w.resolve(stored)
       } catch (error) {
         for (const w of group) w.reject(error)
