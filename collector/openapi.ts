@@ -107,6 +107,14 @@ export function openapi() {
       '/v1/quarantine': {
         get: { summary: 'The latest rejected messages, with why', security: [{ bearer: [] }], responses: { '200': { description: 'Rejected messages' }, ...errors } },
       },
+      '/v1/alerts': {
+        get: {
+          summary: 'The alerts of the project, newest first: cause, subject, payload, delivery status (pending, sent, failed), attempts and last error',
+          security: [{ bearer: [] }],
+          parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
+          responses: { '200': { description: 'Alerts' }, ...errors },
+        },
+      },
       '/v1/persons/{userId}': {
         delete: { summary: 'GDPR erasure: every event and all state of the person', security: [{ bearer: [] }], parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Erased' }, ...errors } },
       },

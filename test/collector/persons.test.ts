@@ -37,10 +37,17 @@ describe.each(dialects)('privacy on %s', (dialect) => {
   test('erases a person everywhere and leaves everyone else', async () => {
     await twoDevicesOfAlice()
     await send(track({ messageId: 'bad', anonymousId: 'laptop', userId: 'alice', event: '$step', properties: {} })) // quarantined
+    // an alert quoting her answer, and one of someone whose id starts like hers
+    for (const subject of ['u:alice/nps-main', 'u:alice', 'u:alicia/nps-main'])
+      await db.kysely
+        .insertInto('alerts')
+        .values({ project_id: 'demo', cause: 'detractor', subject, url: 'http://hooks.test/', payload: '{}', created_at: NOW, status: 'pending', attempts: 0, next_attempt_at: NOW, last_error: null, sent_at: null })
+        .execute()
     const res = await asReader('/v1/persons/alice', 'DELETE')
     expect(await res.json()).toEqual({ deleted: { events: 4, actors: 2 } })
     expect(await storedIds(db)).toEqual(['bob'])
-    for (const table of ['actors', 'firsts', 'traits', 'memberships'] as const) {
+    expect((await db.kysely.selectFrom('alerts').select('subject').execute()).map((a) => a.subject)).toEqual(['u:alicia/nps-main'])
+    for (const table of ['actors', 'firsts', 'traits', 'memberships', 'activity', 'sessions'] as const) {
       const rows = await db.kysely.selectFrom(table).selectAll().execute()
       expect(JSON.stringify(rows), table).not.toMatch(/\ba:laptop|a:phone|alice/)
     }

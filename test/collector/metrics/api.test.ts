@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { cell, toCsv } from '../../../collector/csv'
+import type { Tables } from '../../../collector/db/schema'
 import { metrics } from '../../../collector/metrics/index'
 import { config, iso, NOW, testApp } from '../harness'
 import { answer, group, identify, jan, page, useMetrics } from './helpers'
@@ -108,5 +109,42 @@ describe('the read API', () => {
     const spec = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, { get: { parameters: { name: string }[] } }> }
     for (const name of names) expect(spec.paths[`/v1/metrics/${name}`]!.get.parameters.map((p) => p.name), name).toEqual(expect.arrayContaining(['from', 'to', 'segment', 'tz', 'format']))
     expect(spec.paths['/v1/metrics/ttv']!.get.parameters.map((p) => p.name)).toContain('within')
+  })
+})
+
+describe('the metrics migration', () => {
+  test('fills the activity of events stored before it', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { Kysely, Migrator, SqliteDialect } = await import('kysely')
+    const { default: SQLite } = await import('better-sqlite3')
+    const { migrations } = await import('../../../collector/db/migrations')
+    const dir = mkdtempSync(join(tmpdir(), 'northstar-migrate-'))
+    try {
+      const db = { kysely: new Kysely<Tables>({ dialect: new SqliteDialect({ database: new SQLite(join(dir, 'n.db')) }) }) }
+      const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: async () => migrations('sqlite') } })
+      expect((await migrator.migrateTo('2026-11-22-001-ingest')).error).toBeUndefined()
+      const event = (id: string, event: string, t: number, properties: object) => ({
+        project_id: 'saas', message_id: id, seq: t, type: 'track', event, actor: 'a:x', user_id: null, group_id: null, session_id: null,
+        event_time: t, received_at: t, original_time: null, message: JSON.stringify({ event, properties }),
+      })
+      await db.kysely.insertInto('events').values([event('1', '$step', jan(1, 2), { step: 'connect' }), event('2', 'Report Shared', jan(1, 5), {}), event('3', '$feature', jan(2, 1), { feature: 'export_csv' })]).execute()
+      await migrator.migrateToLatest()
+      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'first_time', 'last_time']).orderBy('key').orderBy('day').execute()
+      const day = (t: number) => Math.floor(t / 86_400_000)
+      expect(rows).toEqual([
+        { key: '', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 5) },
+        { key: '', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
+        { key: 'e:$feature', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
+        { key: 'e:$step', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 2) },
+        { key: 'e:Report Shared', day: day(jan(1)), first_time: jan(1, 5), last_time: jan(1, 5) },
+        { key: 'f:export_csv', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
+        { key: 's:connect', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 2) },
+      ])
+      await db.kysely.destroy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
