@@ -1,6 +1,7 @@
 // The customer health score per account, or per person without one, over the
 // 30 days before `to` (METRICS.md): usage, engagement, support and payments,
 // with the project's weights.
+import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
@@ -73,9 +74,9 @@ export async function healthScores(db: Db, query: Query): Promise<Health[]> {
   })
 }
 
-export const health: Metric<{ subjects: number; bands: Record<Band, number>; worst: Health[] }> = async (db, query) => {
+export const health: Metric<{ weights: Project['health']['weights']; subjects: number; bands: Record<Band, number>; worst: Health[] }> = async (db, query) => {
   const scores = await healthScores(db, query)
   const bands = Object.fromEntries(BANDS.map((b) => [b, scores.filter((s) => s.band == b).length])) as Record<Band, number>
   scores.sort((a, b) => a.score - b.score || (a.subject < b.subject ? -1 : 1))
-  return { subjects: scores.length, bands, worst: scores.slice(0, query.limit ?? 100) }
+  return { weights: query.project.health.weights, subjects: scores.length, bands, worst: scores.slice(0, query.limit ?? 100) }
 }

@@ -42,7 +42,7 @@ const LOW_SAMPLE = 30
 
 export function npsBand(nps: number | null) {
   if (nps == null) return null
-  return nps > 70 ? 'world-class' : nps >= 50 ? 'excellent' : nps >= 30 ? 'good' : 'needs improvement'
+  return nps > 70 ? 'worldClass' : nps >= 50 ? 'excellent' : nps >= 30 ? 'good' : 'needsImprovement'
 }
 
 export function npsFigures(scores: number[]) {

@@ -46,6 +46,9 @@ function midnight(date: number, tz: string): number {
 
 export const startOfDay = (t: number, tz: string) => midnight(dateOf(t, tz), tz)
 
+/** When a local date (YYYY-MM-DD) begins in the zone. */
+export const startOfDate = (date: string, tz: string) => midnight(Date.parse(`${date}T00:00:00Z`), tz)
+
 /** ISO weeks start on Monday 00:00 local time. */
 export function startOfWeek(t: number, tz: string) {
   const date = dateOf(t, tz)

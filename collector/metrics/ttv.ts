@@ -19,6 +19,7 @@ const isAction = (key: string) => key != 't:page' && key != 'e:$engagement' && !
 export const FIRST_ACTION_TARGET = 5 * 60_000
 
 export const ttv: Metric<{
+  valueEvent: string
   cohort: number
   activated: number
   unactivated: number
@@ -61,6 +62,7 @@ export const ttv: Metric<{
   const bands = Object.fromEntries(BANDS.map(([name]) => [name, 0])) as Record<(typeof BANDS)[number][0], number>
   for (const t of times) bands[BANDS.find(([, below]) => t < below)![0]]++
   return {
+    valueEvent: query.project.activation!.valueEvent,
     cohort,
     activated: times.length,
     unactivated: cohort - times.length,

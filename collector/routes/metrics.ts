@@ -8,7 +8,7 @@ import { metrics, type MetricName, type Query } from '../metrics/index'
 import { parseIsoTime } from '../metrics/population'
 import { NotConfigured } from '../metrics/query'
 import { responses } from '../metrics/satisfaction'
-import { checkZone, DAY } from '../metrics/time'
+import { checkZone, DAY, startOfDate } from '../metrics/time'
 
 const COMMON = ['from', 'to', 'segment', 'tz', 'format']
 const ACCEPTED: Record<MetricName, string[]> = {
@@ -24,10 +24,10 @@ const ACCEPTED: Record<MetricName, string[]> = {
 
 const invalid = (path: string, message: string) => new HttpError(400, 'invalid_parameter', `${path}: ${message}`, { path })
 
-/** A time as ISO 8601 (a date alone is 00:00 UTC; no offset is UTC) or epoch milliseconds. */
-function time(name: string, value: string | undefined, fallback: number): number {
+/** A time as ISO 8601 (no offset is UTC; a date alone is its midnight in tz) or epoch milliseconds. */
+function time(name: string, value: string | undefined, fallback: number, tz: string): number {
   if (value == null) return fallback
-  const t = /^-?\d+$/.test(value) ? Number(value) : parseIsoTime(value)
+  const t = /^-?\d+$/.test(value) ? Number(value) : parseIsoTime(value) == null ? null : /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDate(value, tz) : parseIsoTime(value)
   if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${value}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
   return t
 }
@@ -41,8 +41,14 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
     if (values.length > 1) throw invalid(key, 'given more than once: send it once')
     return values[0]
   }
-  const to = time('to', one('to'), now)
-  const from = time('from', one('from'), to - 30 * DAY)
+  const tz = one('tz') ?? 'UTC'
+  try {
+    checkZone(tz)
+  } catch {
+    throw invalid('tz', `"${tz}" is not an IANA time zone: send e.g. tz=Europe/Berlin or tz=America/New_York`)
+  }
+  const to = time('to', one('to'), now, tz)
+  const from = time('from', one('from'), to - 30 * DAY, tz)
   if (from >= to) throw invalid('from', `must be before to (the window is [from, to)): got from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()}`)
 
   const segments = params.getAll('segment').map((s) => {
@@ -51,13 +57,6 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
     return { trait: s.slice(0, colon), value: s.slice(colon + 1) }
   })
 
-  const tz = one('tz') ?? 'UTC'
-  try {
-    checkZone(tz)
-  } catch {
-    throw invalid('tz', `"${tz}" is not an IANA time zone: send e.g. tz=Europe/Berlin or tz=America/New_York`)
-  }
-
   const withinDays = one('within')
   let within: number | undefined
   if (withinDays != null) {
@@ -65,12 +64,13 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
     if (!/^\d+(\.\d+)?$/.test(withinDays)) throw invalid('within', `"${withinDays}" is not a number of days: send e.g. within=14`)
   }
 
-  const limitText = one('limit')
-  const limit = limitText == null ? undefined : Number(limitText)
-  if (limit != null && !(Number.isInteger(limit) && limit > 0 && limit <= 100_000)) throw invalid('limit', `"${limitText}" is not a whole number from 1 to 100000`)
-
   const format = one('format') ?? 'json'
   if (format != 'json' && format != 'csv') throw invalid('format', `"${format}" is not a format: send format=json (the default) or format=csv`)
+
+  const limitText = one('limit')
+  // a CSV file lists every subject unless told otherwise
+  const limit = limitText == null ? (format == 'csv' ? Number.MAX_SAFE_INTEGER : undefined) : Number(limitText)
+  if (limitText != null && !(Number.isInteger(limit) && limit! > 0 && limit! <= 100_000)) throw invalid('limit', `"${limitText}" is not a whole number from 1 to 100000`)
 
   return { project, from, to, segments, tz, now, format, ...(within != null && { within }), ...(limit != null && { limit }) }
 }
@@ -89,7 +89,8 @@ export function metricRoutes({ db, keys, now }: { db: Db; keys: Keys; now: () =>
           throw new HttpError(400, 'not_configured', `Project "${project.id}" has no ${error.message} in northstar.config.json: add it to measure ${name}`, { path: error.message })
         throw error
       }
-      if (query.format == 'json') return c.json({ metric: name, from: query.from, to: query.to, tz: query.tz, segments: query.segments, ...data })
+      if (query.format == 'json')
+        return c.json({ metric: name, project: { id: project.id, name: project.name }, from: query.from, to: query.to, tz: query.tz, segments: query.segments, ...data })
       // satisfaction: the counted answers, comments included, so every figure can be recomputed by hand
       const rows = name == 'satisfaction' ? ((await responses(db, query)) as unknown as Record<string, unknown>[]) : rowsOf(data)
       const file = `northstar-${project.id}-${name}-${new Date(query.from).toISOString().slice(0, 10)}-${new Date(query.to).toISOString().slice(0, 10)}.csv`

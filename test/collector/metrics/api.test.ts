@@ -52,6 +52,11 @@ describe('the read API', () => {
     expect(await t.metric('ttv')).toMatchObject({ from: NOW - 30 * 86_400_000, to: NOW })
   })
 
+  test('answers say which project the key reads, and a date alone is midnight in tz', async () => {
+    const r = await t.metric('sessions', { from: '2026-01-01', to: '2026-01-02', tz: 'Asia/Tokyo' })
+    expect(r).toMatchObject({ project: { id: 'saas', name: 'Metrics SaaS' }, from: jan(1) - 9 * 3_600_000, to: jan(2) - 9 * 3_600_000, tz: 'Asia/Tokyo' })
+  })
+
   test('a metric that needs a config key the project lacks says which', async () => {
     const app = testApp(t.db)
     const res = await app.request('/v1/metrics/ttv', { headers: { Authorization: 'Bearer rk_demo' } })
@@ -93,9 +98,13 @@ describe('the read API', () => {
       const text = await (await t.request('health', { to: iso(jan(31)), format: 'csv' })).text()
       const [header, ...rows] = text.trim().split('\r\n')
       expect(header).toBe(
-        'subject,kind,persons,score,band,components.usage,components.engagement,components.support,components.payments,activeDays,featuresUsed,subjects,bands.healthy,bands.neutral,bands.atRisk,bands.critical',
+        'subject,kind,persons,score,band,components.usage,components.engagement,components.support,components.payments,activeDays,featuresUsed,weights.usage,weights.engagement,weights.support,weights.payments,subjects,bands.healthy,bands.neutral,bands.atRisk,bands.critical',
       )
       expect(rows.map((r) => r.split(',')[0])).toEqual(["'@evil", 'u:p'])
+      // every subject unless limit says otherwise
+      await t.send(Array.from({ length: 120 }, (_, i) => page({ user: `many-${i}` }, jan(22))))
+      expect((await (await t.request('health', { to: iso(jan(31)), format: 'csv' })).text()).trim().split('\r\n')).toHaveLength(123)
+      expect((await t.metric('health', { to: iso(jan(31)) })).worst).toHaveLength(100)
     })
 
     test('retention as CSV has a column per week', async () => {

@@ -22,12 +22,12 @@ describe.each(dialects)('satisfaction on %s', (dialect) => {
   test('an interval has zero width when all answers share a category, and bands follow the thresholds', async () => {
     await t.send(nps(Array(30).fill(10)))
     const r = (await t.metric('satisfaction', january)).nps
-    expect(r).toMatchObject({ nps: 100, ci95: { low: 100, high: 100 }, band: 'world-class', lowSample: false })
+    expect(r).toMatchObject({ nps: 100, ci95: { low: 100, high: 100 }, band: 'worldClass', lowSample: false })
   })
 
   test('NPS bands: 70 is excellent, 50 excellent, 30 good, 29 needs improvement', async () => {
     const { npsBand } = await import('../../../collector/metrics/satisfaction')
-    expect([71, 70, 50, 49.9, 30, 29.9, -100].map(npsBand)).toEqual(['world-class', 'excellent', 'excellent', 'good', 'good', 'needs improvement', 'needs improvement'])
+    expect([71, 70, 50, 49.9, 30, 29.9, -100].map(npsBand)).toEqual(['worldClass', 'excellent', 'excellent', 'good', 'good', 'needsImprovement', 'needsImprovement'])
   })
 
   test('CSAT counts 4 and 5; CES is the mean with the share of 5 to 7', async () => {
