@@ -49,7 +49,7 @@ const time = (what: string, fallback: string) => ({
   description: `${what}; default ${fallback}`,
 })
 const metricParameters = [
-  parameter('from', 'Start of the window [from, to), included: ISO 8601 (no offset means UTC; a date alone is 00:00 UTC) or epoch ms', time('start', 'to minus 30 days')),
+  parameter('from', 'Start of the window [from, to), included: ISO 8601 (no offset means UTC; a date alone is its midnight in tz) or epoch ms', time('start', 'to minus 30 days')),
   parameter('to', 'End of the window, excluded', time('end', 'the query time')),
   parameter('segment', 'trait:value; person traits first, then account traits, as they stand now; repeat to AND several', { type: 'array', items: { type: 'string', pattern: '^[^:]+:.*$' } }, { style: 'form', explode: true }),
   parameter('tz', 'IANA time zone for days and weeks (default UTC)', { type: 'string', example: 'Europe/Berlin' }),
