@@ -177,10 +177,11 @@ export async function deliver(db: Db, now: () => number, post: typeof fetch = fe
     }
     const attempts = alert.attempts + 1
     const at = now()
+    const next = Math.round(at + backoff(attempts))
     const update = error
-      ? at + backoff(attempts) > alert.created_at + GIVE_UP
+      ? next > alert.created_at + GIVE_UP
         ? { status: 'failed' as const, attempts, last_error: error }
-        : { attempts, last_error: error, next_attempt_at: Math.round(at + backoff(attempts)) }
+        : { attempts, last_error: error, next_attempt_at: next }
       : { status: 'sent' as const, attempts, last_error: null, sent_at: at }
     await db.kysely.updateTable('alerts').set(update).where(keyOf(alert)).execute()
     if (!error) sent++

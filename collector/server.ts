@@ -49,8 +49,11 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const server = serve({ fetch: app.fetch, port, hostname: env.HOST || '0.0.0.0' }, (info) =>
     console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB || './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
-  // retentionDays: delete older raw events now and every hour
-  const sweep = () => deleteExpired(db, config.projects, Date.now()).catch((error) => console.error('Retention sweep failed:', error))
+  // retentionDays: delete older raw events now and every hour; then refresh the planner's statistics
+  const sweep = () =>
+    deleteExpired(db, config.projects, Date.now())
+      .then(() => db.optimize())
+      .catch((error) => console.error('Retention sweep failed:', error))
   void sweep()
   setInterval(sweep, 3_600_000).unref()
   // alerts: health checked hourly, the outbox drained every few seconds (and after a restart)

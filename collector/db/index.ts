@@ -16,6 +16,8 @@ export interface Db {
   /** Where a dialect spells a function differently: least / greatest of two values. */
   least(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
   greatest(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
+  /** Refreshes the query planner's statistics where they are stale (SQLite; PostgreSQL's autovacuum does it). */
+  optimize(): Promise<void>
   close(): Promise<void>
 }
 
@@ -47,6 +49,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       dialect: 'postgres',
       least: (a, b) => sql<number>`least(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
+      optimize: async () => {},
       close: () => kysely.destroy(),
     }
   } else {
@@ -57,16 +60,21 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     database.pragma('journal_mode = WAL')
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     database.pragma('busy_timeout = 5000')
+    // Statistics for the query planner, or it reads a window's events by time rather than by name
+    // (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
+    database.pragma('analysis_limit = 1000')
     const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) })
     db = {
       kysely,
       dialect: 'sqlite',
       least: (a, b) => sql<number>`min(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
+      optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
       close: () => kysely.destroy(),
     }
   }
   await migrate(db)
+  await db.optimize()
   return db
 }
 

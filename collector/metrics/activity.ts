@@ -6,16 +6,21 @@
 import type { Db } from '../db/index'
 import { firstKeys } from '../db/ingest'
 import type { ActivityTable } from '../db/schema'
-import type { Population } from './population'
+import type { Persons } from './population'
 import { DAY } from './time'
 
 export type Range = [from: number, to: number]
-export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'first_time' | 'last_time'>
+export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'first_time' | 'last_time'> & { user_id: string | null }
 
 /** The rows of the keys (`''`: any event) on the UTC days that [from, to) touches, or on every day. */
 export function loadActivity(db: Db, project: string, keys: string[], range?: Range): Promise<ActivityRow[]> {
-  let query = db.kysely.selectFrom('activity').select(['key', 'day', 'actor', 'first_time', 'last_time']).where('project_id', '=', project).where('key', 'in', keys)
-  if (range) query = query.where('day', '>=', Math.floor(range[0] / DAY)).where('day', '<=', Math.floor((range[1] - 1) / DAY))
+  let query = db.kysely
+    .selectFrom('activity as x')
+    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'x.project_id').onRef('a.actor', '=', 'x.actor'))
+    .select(['x.key', 'x.day', 'x.actor', 'x.first_time', 'x.last_time', 'a.user_id'])
+    .where('x.project_id', '=', project)
+    .where('x.key', 'in', keys)
+  if (range) query = query.where('x.day', '>=', Math.floor(range[0] / DAY)).where('x.day', '<=', Math.floor((range[1] - 1) / DAY))
   return query.execute()
 }
 
@@ -26,8 +31,8 @@ function inside(row: ActivityRow, a: number, b: number): boolean | undefined {
   return undefined
 }
 
-/** For each range, the persons of the population with an event of one of the keys in it. */
-export async function activeSets(db: Db, project: string, population: Population, keys: string[], ranges: Range[]): Promise<Set<string>[]> {
+/** For each range, the persons who count with an event of one of the keys in it. */
+export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<string>[]> {
   const sets = ranges.map(() => new Set<string>())
   if (!ranges.length) return sets
   const rows = await loadActivity(db, project, keys, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))])
@@ -42,7 +47,7 @@ export async function activeSets(db: Db, project: string, population: Population
     const set = sets[i]!
     for (let day = Math.floor(a / DAY); day * DAY < b; day++)
       for (const row of byDay.get(day) ?? []) {
-        const person = population.personOf.get(row.actor)
+        const person = persons.of(row.actor, row.user_id)
         if (!person || set.has(person)) continue
         const answer = inside(row, a, b)
         if (answer) set.add(person)

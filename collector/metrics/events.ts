@@ -1,7 +1,7 @@
 // The few metrics that read events themselves read them by name (index
 // events_event) within the window: survey answers and views, engagement.
 import type { Db } from '../db/index'
-import type { Population } from './population'
+import type { Persons } from './population'
 import type { Query } from './query'
 
 export interface NamedEvent {
@@ -12,21 +12,22 @@ export interface NamedEvent {
   properties: Record<string, unknown>
 }
 
-/** The events of these names in [from, to) of the persons of the population, in event time order. */
-export async function loadEvents(db: Db, query: Query, population: Population, names: string[]): Promise<NamedEvent[]> {
+/** The events of these names in [from, to) of the persons who count, in event time order. */
+export async function loadEvents(db: Db, query: Query, persons: Persons, names: string[]): Promise<NamedEvent[]> {
   const rows = await db.kysely
-    .selectFrom('events')
-    .select(['actor', 'event', 'event_time', 'seq', 'message'])
-    .where('project_id', '=', query.project.id)
-    .where('event', 'in', names)
-    .where('event_time', '>=', query.from)
-    .where('event_time', '<', query.to)
-    .orderBy('event_time')
-    .orderBy('seq')
+    .selectFrom('events as e')
+    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
+    .select(['e.actor', 'e.event', 'e.event_time', 'e.seq', 'e.message', 'a.user_id'])
+    .where('e.project_id', '=', query.project.id)
+    .where('e.event', 'in', names)
+    .where('e.event_time', '>=', query.from)
+    .where('e.event_time', '<', query.to)
+    .orderBy('e.event_time')
+    .orderBy('e.seq')
     .execute()
   const events: NamedEvent[] = []
   for (const row of rows) {
-    const person = population.personOf.get(row.actor)
+    const person = persons.of(row.actor, row.user_id)
     if (person)
       events.push({ person, event: row.event!, time: row.event_time, seq: row.seq, properties: (JSON.parse(row.message) as { properties?: Record<string, unknown> }).properties ?? {} })
   }

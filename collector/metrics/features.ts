@@ -1,7 +1,7 @@
 // Feature adoption among the persons active in the window (METRICS.md).
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
-import { loadPopulation } from './population'
+import { segmentOf } from './population'
 import type { Metric } from './query'
 import { rate } from './stats'
 
@@ -10,7 +10,7 @@ export const features: Metric<{ active: number; features: { id: string; name: st
   query,
 ) => {
   const project = query.project.id
-  const population = await loadPopulation(db, query)
+  const population = await segmentOf(db, query)
   const window: [number, number] = [query.from, query.to]
   const [active] = await activeSets(db, project, population, [''], [window])
   const users = await Promise.all(query.project.features.map(async (f) => (await activeSets(db, project, population, keysOf('f', f), [window]))[0]!))

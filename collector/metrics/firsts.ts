@@ -15,14 +15,24 @@ export function valueKeys(project: Project): string[] | null {
   return step ? keysOf('s', step) : [`e:${value}`]
 }
 
-/** Per person, the earliest time of any of the keys (or of any key `accept` takes). */
-export async function loadFirsts(db: Db, project: string, population: Population, keys: string[] | ((key: string) => boolean)): Promise<Map<string, number>> {
-  let query = db.kysely.selectFrom('firsts').select(['actor', 'key', 'time']).where('project_id', '=', project)
-  if (Array.isArray(keys)) query = query.where('key', 'in', keys.length ? keys : [''])
+/** The keys that are actions for time to first action: all but page views, engagement (sessions) and survey events. */
+export const ACTIONS = 'actions'
+
+/** Per person, the earliest time of any of the keys (or of any action): the minimum per actor is taken by the database. */
+export async function loadFirsts(db: Db, project: string, population: Population, keys: string[] | typeof ACTIONS): Promise<Map<string, number>> {
+  let query = db.kysely
+    .selectFrom('firsts')
+    .select((eb) => ['actor', eb.fn.min<number>('time').as('time')])
+    .where('project_id', '=', project)
+    .groupBy('actor')
+  query =
+    keys == ACTIONS
+      ? query.where('key', 'not in', ['t:page', 'e:$engagement']).where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(10)]), '<>', 'e:$survey_'))
+      : query.where('key', 'in', keys.length ? keys : [''])
   const firsts = new Map<string, number>()
   for (const row of await query.execute()) {
     const person = population.personOf.get(row.actor)
-    if (!person || (typeof keys == 'function' && !keys(row.key))) continue
+    if (!person) continue
     const known = firsts.get(person)
     if (known == null || row.time < known) firsts.set(person, row.time)
   }

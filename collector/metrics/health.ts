@@ -44,7 +44,19 @@ export function subjects(population: Population, to: number): Subject[] {
 /** Per subject, the local days of [from, to) on which any of its persons was active. */
 export async function activeDays(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number): Promise<Map<Subject, number>> {
   const sets = await activeSets(db, query.project.id, population, [''], days(from, to, query.tz))
-  return new Map(list.map((s) => [s, sets.filter((set) => s.persons.some((p) => set.has(p))).length]))
+  const subjectOf = new Map(list.flatMap((s) => s.persons.map((p) => [p, s] as const)))
+  const count = new Map(list.map((s) => [s, 0]))
+  for (const set of sets) {
+    const seen = new Set<Subject>()
+    for (const person of set) {
+      const subject = subjectOf.get(person)
+      if (subject && !seen.has(subject)) {
+        seen.add(subject)
+        count.set(subject, count.get(subject)! + 1)
+      }
+    }
+  }
+  return count
 }
 
 /** Every subject's health at `to`. */
@@ -62,7 +74,7 @@ export async function healthScores(db: Db, query: Query): Promise<Health[]> {
     const traits = s.kind == 'account' ? person.accountTraits : person.traits
     const tickets = traits.supportTickets == null ? 0 : Number(traits.supportTickets)
     const activeDays = active.get(s)!
-    const featuresUsed = used.filter((users) => s.persons.some((p) => users.has(p))).length
+    const featuresUsed = used.filter((users) => s.persons.some((p) => users.has(p))).length // features are few
     const components = {
       usage: activeDays / 30 > 0.5 ? weights.usage : activeDays / 30 > 0.2 ? weights.usage / 2 : 0,
       engagement: features.length ? (featuresUsed / features.length) * weights.engagement : 0,

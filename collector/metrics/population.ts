@@ -20,12 +20,23 @@ export interface Person {
   accountTraits: Record<string, unknown>
 }
 
-export interface Population {
+/** Who counts: the person of an actor whose latest link is userId, or undefined when the segments leave them out. */
+export interface Persons {
+  of(actor: string, userId: string | null): string | undefined
+}
+
+export interface Population extends Persons {
   /** The persons that pass the segment filter. */
   persons: Map<string, Person>
   /** Actor to person, for the persons that pass. */
   personOf: Map<string, string>
 }
+
+/** Everyone: with no segment, an actor's person follows from its link alone and nobody needs loading. */
+const everyone: Persons = { of: (actor, userId) => personId(actor, userId) }
+
+/** The persons a windowed metric counts: everyone, or the segment's, loaded. */
+export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segments.length ? loadPopulation(db, query) : Promise.resolve(everyone))
 
 interface Stamped {
   value: string
@@ -90,7 +101,7 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(person.id, person)
   }
   for (const [actor, id] of personOf) if (!persons.has(id)) personOf.delete(actor)
-  return { persons, personOf }
+  return { persons, personOf, of: (actor) => personOf.get(actor) }
 }
 
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */

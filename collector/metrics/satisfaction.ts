@@ -1,7 +1,7 @@
 // NPS, CSAT and CES from `$survey_response` events: per person and survey the
 // latest answer in the window counts, and a type gathers its surveys (METRICS.md).
 import { loadEvents } from './events'
-import { loadPopulation } from './population'
+import { segmentOf } from './population'
 import type { Metric } from './query'
 import { mean, rate } from './stats'
 
@@ -19,7 +19,7 @@ export interface Response {
 
 /** The counted answers: per person and survey, the latest in the window. */
 export const responses: Metric<Response[]> = async (db, query) => {
-  const population = await loadPopulation(db, query)
+  const population = await segmentOf(db, query)
   const latest = new Map<string, Response>()
   // in event time order, then receipt: the last one seen is the latest
   for (const e of await loadEvents(db, query, population, ['$survey_response'])) {

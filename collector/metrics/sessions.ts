@@ -1,7 +1,7 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { activeSets } from './activity'
 import { loadEvents } from './events'
-import { loadPopulation } from './population'
+import { segmentOf } from './population'
 import type { Metric } from './query'
 import { mean } from './stats'
 import { DAY, days } from './time'
@@ -17,16 +17,17 @@ export const sessions: Metric<{
   stickiness: number | null
 }> = async (db, query) => {
   const project = query.project.id
-  const population = await loadPopulation(db, query)
+  const population = await segmentOf(db, query)
   const started = await db.kysely
-    .selectFrom('sessions')
-    .select(['actor', 'start_time', 'end_time'])
-    .where('project_id', '=', project)
-    .where('start_time', '>=', query.from)
-    .where('start_time', '<', query.to)
+    .selectFrom('sessions as s')
+    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 's.project_id').onRef('a.actor', '=', 's.actor'))
+    .select(['s.actor', 's.start_time', 's.end_time', 'a.user_id'])
+    .where('s.project_id', '=', project)
+    .where('s.start_time', '>=', query.from)
+    .where('s.start_time', '<', query.to)
     .execute()
-  const counted = started.filter((s) => population.personOf.has(s.actor))
-  const persons = new Set(counted.map((s) => population.personOf.get(s.actor)))
+  const counted = started.map((s) => ({ ...s, person: population.of(s.actor, s.user_id) })).filter((s) => s.person != null)
+  const persons = new Set(counted.map((s) => s.person))
   const weeks = (query.to - query.from) / (7 * DAY)
 
   let engagedTime = 0

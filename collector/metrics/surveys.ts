@@ -1,14 +1,14 @@
 // The funnel of each survey in the window: persons shown it, persons who
 // dismissed it, persons whose answer counts, and the response rate.
 import { loadEvents } from './events'
-import { loadPopulation } from './population'
+import { segmentOf } from './population'
 import type { Metric } from './query'
 import { rate } from './stats'
 
 const STAGES = { $survey_shown: 'shown', $survey_dismissed: 'dismissed', $survey_response: 'responded' } as const
 
 export const surveys: Metric<{ surveys: { surveyId: string; type: string | null; shown: number; dismissed: number; responded: number; responseRate: number | null }[] }> = async (db, query) => {
-  const population = await loadPopulation(db, query)
+  const population = await segmentOf(db, query)
   const funnels = new Map<string, Record<'shown' | 'dismissed' | 'responded', Set<string>>>()
   const types = new Map(query.project.surveys.map((s) => [s.id, s.type as string]))
   for (const s of query.project.surveys) funnels.set(s.id, { shown: new Set(), dismissed: new Set(), responded: new Set() })

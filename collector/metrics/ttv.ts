@@ -1,6 +1,6 @@
 // Time to value: from signup to the first occurrence of the value event, over
 // the persons who signed up in the window (METRICS.md, "Time to Value").
-import { loadFirsts, valueKeys } from './firsts'
+import { ACTIONS, loadFirsts, valueKeys } from './firsts'
 import { loadPopulation } from './population'
 import { NotConfigured, type Metric } from './query'
 import { kaplanMeierMedian, rate, summary } from './stats'
@@ -12,9 +12,6 @@ const BANDS = [
   ['needsImprovement', 30 * DAY],
   ['critical', Infinity],
 ] as const
-
-/** Page views, sessions and surveys are not actions. */
-const isAction = (key: string) => key != 't:page' && key != 'e:$engagement' && !key.startsWith('e:$survey_')
 
 export const FIRST_ACTION_TARGET = 5 * 60_000
 
@@ -37,7 +34,7 @@ export const ttv: Metric<{
   if (!keys) throw new NotConfigured('activation.valueEvent')
   const project = query.project.id
   const population = await loadPopulation(db, query)
-  const [value, action] = await Promise.all([loadFirsts(db, project, population, keys), loadFirsts(db, project, population, isAction)])
+  const [value, action] = await Promise.all([loadFirsts(db, project, population, keys), loadFirsts(db, project, population, ACTIONS)])
 
   const times: number[] = []
   const observations: { time: number; event: boolean }[] = []
