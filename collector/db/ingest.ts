@@ -3,6 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
+import { personsOf, updatePersons } from './people'
 import type { Tables } from './schema'
 
 /** A validated message, its times settled. */
@@ -96,11 +97,12 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const p = r.projectId
     const t = r.eventTime
     const at = `${p}\u0000${r.actor}`
-    const actor = actors.get(at) ?? { project_id: p, actor: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null }
+    const actor = actors.get(at) ?? { project_id: p, actor: r.actor, person: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null }
     actor.first_time = Math.min(actor.first_time, t)
     actor.last_time = Math.max(actor.last_time, t)
     if (r.userId && r.actor.startsWith('a:') && (actor.link_time == null || later({ time: t, seq: r.seq }, { time: actor.link_time, seq: actor.link_seq! }))) {
       actor.user_id = r.userId
+      actor.person = `u:${r.userId}`
       actor.link_time = t
       actor.link_seq = r.seq
     }
@@ -152,6 +154,18 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const latest = (table: string) => sql<boolean>`(excluded.time, excluded.seq) > (${sql.ref(`${table}.time`)}, ${sql.ref(`${table}.seq`)})`
   const linkWins = sql<boolean>`excluded.link_time is not null and (actors.link_time is null or (excluded.link_time, excluded.link_seq) > (actors.link_time, actors.link_seq))`
 
+  // the persons of actors whose link may move, before it does
+  const projects = new Map<string, { touched: string[]; before: Map<string, string> }>()
+  for (const a of actors.values()) {
+    let project = projects.get(a.project_id)
+    if (!project) projects.set(a.project_id, (project = { touched: [], before: new Map() }))
+    project.touched.push(a.actor)
+  }
+  for (const [project, { before }] of projects) {
+    const relinked = [...actors.values()].filter((a) => a.project_id == project && a.user_id != null).map((a) => a.actor)
+    for (const [actor, person] of await personsOf(trx, project, relinked)) before.set(actor, person)
+  }
+
   for (const chunk of chunks(sorted(actors).map(({ link: _, ...a }) => a)))
     await trx
       .insertInto('actors')
@@ -161,6 +175,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           first_time: db.least('actors.first_time', 'excluded.first_time'),
           last_time: db.greatest('actors.last_time', 'excluded.last_time'),
           user_id: sql`case when ${linkWins} then excluded.user_id else actors.user_id end`,
+          person: sql`case when ${linkWins} then excluded.person else actors.person end`,
           link_time: sql`case when ${linkWins} then excluded.link_time else actors.link_time end`,
           link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
         }),
@@ -217,4 +232,5 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         }),
       )
       .execute()
+  for (const [project, { touched, before }] of projects) await updatePersons(db, trx, project, touched, before)
 }

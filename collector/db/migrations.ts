@@ -1,6 +1,8 @@
 // Migrations, run at start on both dialects. Append only: a released migration never changes.
 import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely'
 import type { Dialect } from './index'
+import { foldPersons } from './people'
+import type { Tables } from './schema'
 
 // The state tables are looked up and upserted by their primary key only: on SQLite, store
 // them in it (WITHOUT ROWID) rather than in a rowid table plus a key index (~10% less CPU).
@@ -156,6 +158,30 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         dialect,
       ).execute()
 
+      // Persons: each actor names its own (kept with its link), and each person's state is kept
+      await db.schema.alterTable('actors').addColumn('person', 'text').execute()
+      await sql`update actors set person = case when user_id is null then actor else 'u:' || user_id end`.execute(db)
+      await db.schema.createIndex('actors_person').on('actors').columns(['project_id', 'person']).execute()
+      await keyed(
+        db.schema
+          .createTable('persons')
+          .addColumn('project_id', 'text', (c) => c.notNull())
+          .addColumn('person', 'text', (c) => c.notNull())
+          .addColumn('first_time', 'bigint', (c) => c.notNull())
+          .addColumn('created_ms', 'bigint')
+          .addColumn('created_time', 'bigint')
+          .addColumn('created_seq', 'bigint')
+          .addColumn('signup_time', 'bigint', (c) => c.notNull())
+          .addColumn('account', 'text')
+          .addColumn('account_time', 'bigint')
+          .addColumn('account_seq', 'bigint')
+          .addPrimaryKeyConstraint('persons_pk', ['project_id', 'person']),
+        dialect,
+      ).execute()
+      await db.schema.createIndex('persons_signup').on('persons').columns(['project_id', 'signup_time']).execute()
+      await db.schema.createIndex('persons_first').on('persons').columns(['project_id', 'first_time']).execute()
+      await backfillPersons(db)
+
       // Backfill the activity of events stored before this migration.
       const day = sql`event_time / 86400000`
       const json = (path: string) => (dialect == 'sqlite' ? sql`json_extract(message, ${'$.properties.' + path})` : sql`(message::json->'properties'->>${path})`)
@@ -171,3 +197,13 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
     },
   },
 })
+
+/** The persons of actors stored before the persons table, folded as ingest folds them. */
+async function backfillPersons(db: Kysely<any>) {
+  const projects = await db.selectFrom('actors').select('project_id').distinct().execute()
+  for (const { project_id: project } of projects) {
+    const actors = await db.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).execute()
+    const persons = await foldPersons(db as Kysely<Tables>, project, new Map(actors.map((a: { actor: string; person: string }) => [a.actor, a.person])))
+    for (let rows = [...persons.values()]; rows.length; rows = rows.slice(500)) await db.insertInto('persons').values(rows.slice(0, 500)).execute()
+  }
+}

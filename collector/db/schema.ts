@@ -14,6 +14,7 @@ export interface Tables {
   activity: ActivityTable
   alerts: AlertsTable
   health_state: HealthStateTable
+  persons: PersonsTable
 }
 
 /**
@@ -49,6 +50,8 @@ export interface ActorsTable {
   last_time: number
   /** The userId of the link with the greatest event time (anonymous actors only). */
   user_id: string | null
+  /** `u:<user_id>` when linked, else the actor itself. */
+  person: string
   link_time: number | null
   link_seq: number | null
 }
@@ -135,4 +138,21 @@ export interface HealthStateTable {
   subject: string
   band: string
   time: number
+}
+
+/** Per-person state (db/people.ts): what cohorts are found by. */
+export interface PersonsTable {
+  project_id: string
+  person: string
+  first_time: number
+  /** createdAt of the latest call that set it, when ISO 8601; its stamp orders calls. */
+  created_ms: number | null
+  created_time: number | null
+  created_seq: number | null
+  /** created_ms, else first_time. */
+  signup_time: number
+  /** The groupId of the latest group call. */
+  account: string | null
+  account_time: number | null
+  account_seq: number | null
 }

@@ -12,15 +12,23 @@ import { DAY } from './time'
 export type Range = [from: number, to: number]
 export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'first_time' | 'last_time'> & { user_id: string | null }
 
-/** The rows of the keys (`''`: any event) on the UTC days that [from, to) touches, or on every day. */
-export function loadActivity(db: Db, project: string, keys: string[], range?: Range): Promise<ActivityRow[]> {
+/**
+ * The rows of the keys (`''`: any event) on the UTC days that [from, to) touches (or on every
+ * day), of the persons who signed up in `signup` when given (the database keeps the others out).
+ */
+export function loadActivity(db: Db, project: string, keys: string[], range?: Range, signup?: Range): Promise<ActivityRow[]> {
   let query = db.kysely
     .selectFrom('activity as x')
-    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'x.project_id').onRef('a.actor', '=', 'x.actor'))
+    .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'x.project_id').onRef('a.actor', '=', 'x.actor'))
     .select(['x.key', 'x.day', 'x.actor', 'x.first_time', 'x.last_time', 'a.user_id'])
     .where('x.project_id', '=', project)
     .where('x.key', 'in', keys)
   if (range) query = query.where('x.day', '>=', Math.floor(range[0] / DAY)).where('x.day', '<=', Math.floor((range[1] - 1) / DAY))
+  if (signup)
+    query = query
+      .innerJoin('persons as p', (join) => join.onRef('p.project_id', '=', 'a.project_id').onRef('p.person', '=', 'a.person'))
+      .where('p.signup_time', '>=', signup[0])
+      .where('p.signup_time', '<', signup[1])
   return query.execute()
 }
 
@@ -32,10 +40,10 @@ function inside(row: ActivityRow, a: number, b: number): boolean | undefined {
 }
 
 /** For each range, the persons who count with an event of one of the keys in it. */
-export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<string>[]> {
+export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[], signup?: Range): Promise<Set<string>[]> {
   const sets = ranges.map(() => new Set<string>())
   if (!ranges.length) return sets
-  const rows = await loadActivity(db, project, keys, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))])
+  const rows = await loadActivity(db, project, keys, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))], signup)
   const byDay = new Map<number, ActivityRow[]>()
   for (const row of rows) {
     const list = byDay.get(row.day)

@@ -2,7 +2,7 @@
 // firsts kept at ingest (`e:<event>`, `t:<type>`, `s:<step>`, `f:<feature>`).
 import type { Db } from '../db/index'
 import type { Project } from '../config'
-import type { Population } from './population'
+import type { Query } from './query'
 
 /** What completes a step or uses a feature: its `$step`/`$feature` id, or the event it names. */
 export const keysOf = (kind: 's' | 'f', item: { id: string; event?: string | undefined }) => [`${kind}:${item.id}`, ...(item.event ? [`e:${item.event}`] : [])]
@@ -18,23 +18,20 @@ export function valueKeys(project: Project): string[] | null {
 /** The keys that are actions for time to first action: all but page views, engagement (sessions) and survey events. */
 export const ACTIONS = 'actions'
 
-/** Per person, the earliest time of any of the keys (or of any action): the minimum per actor is taken by the database. */
-export async function loadFirsts(db: Db, project: string, population: Population, keys: string[] | typeof ACTIONS): Promise<Map<string, number>> {
-  let query = db.kysely
-    .selectFrom('firsts')
-    .select((eb) => ['actor', eb.fn.min<number>('time').as('time')])
-    .where('project_id', '=', project)
-    .groupBy('actor')
-  query =
+/** Per person who signed up in [from, to), the earliest time of any of the keys (or of any action), taken by the database. */
+export async function loadFirsts(db: Db, query: Query, keys: string[] | typeof ACTIONS): Promise<Map<string, number>> {
+  let q = db.kysely
+    .selectFrom('persons as p')
+    .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'p.project_id').onRef('a.person', '=', 'p.person'))
+    .innerJoin('firsts as f', (join) => join.onRef('f.project_id', '=', 'a.project_id').onRef('f.actor', '=', 'a.actor'))
+    .select((eb) => ['p.person', eb.fn.min<number>('f.time').as('time')])
+    .where('p.project_id', '=', query.project.id)
+    .where('p.signup_time', '>=', query.from)
+    .where('p.signup_time', '<', query.to)
+    .groupBy('p.person')
+  q =
     keys == ACTIONS
-      ? query.where('key', 'not in', ['t:page', 'e:$engagement']).where((eb) => eb(eb.fn('substr', ['key', eb.val(1), eb.val(10)]), '<>', 'e:$survey_'))
-      : query.where('key', 'in', keys.length ? keys : [''])
-  const firsts = new Map<string, number>()
-  for (const row of await query.execute()) {
-    const person = population.personOf.get(row.actor)
-    if (!person) continue
-    const known = firsts.get(person)
-    if (known == null || row.time < known) firsts.set(person, row.time)
-  }
-  return firsts
+      ? q.where('f.key', 'not in', ['t:page', 'e:$engagement']).where((eb) => eb(eb.fn('substr', ['f.key', eb.val(1), eb.val(10)]), '<>', 'e:$survey_'))
+      : q.where('f.key', 'in', keys.length ? keys : [''])
+  return new Map((await q.execute()).map((r) => [r.person, r.time]))
 }

@@ -2,7 +2,7 @@
 // completed in any order, the ordered funnel, and completion (METRICS.md).
 import { firstAtOrAfter, loadActivity, type ActivityRow } from './activity'
 import { keysOf, loadFirsts } from './firsts'
-import { loadPopulation } from './population'
+import { loadCohort, personId } from './population'
 import type { Metric } from './query'
 import { ascending, median, rate } from './stats'
 
@@ -27,18 +27,16 @@ export const onboarding: Metric<{
 }> = async (db, query) => {
   const project = query.project.id
   const steps = query.project.onboarding.steps
-  const population = await loadPopulation(db, query)
-  const cohort = [...population.persons.values()].filter((p) => p.signup >= query.from && p.signup < query.to)
+  const cohort = [...(await loadCohort(db, query)).values()]
   const keys = steps.map((s) => keysOf('s', s))
-  const firsts = await Promise.all(keys.map((k) => loadFirsts(db, project, population, k)))
+  const firsts = await Promise.all(keys.map((k) => loadFirsts(db, query, k)))
 
-  // every completion day of every step, per person, for the ordered funnel
-  const days = await Promise.all(keys.map((k) => loadActivity(db, project, k)))
+  // every completion day of every step, per person of the signup window, for the ordered funnel
+  const days = await Promise.all(keys.map((k) => loadActivity(db, project, k, undefined, [query.from, query.to])))
   const byPerson = days.map((rows) => {
     const map = new Map<string, ActivityRow[]>()
     for (const row of rows) {
-      const person = population.personOf.get(row.actor)
-      if (!person) continue
+      const person = personId(row.actor, row.user_id)
       const list = map.get(person)
       if (list) list.push(row)
       else map.set(person, [row])

@@ -104,6 +104,31 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   return { persons, personOf, of: (actor) => personOf.get(actor) }
 }
 
+export interface Member {
+  id: string
+  signup: number
+  first: number
+}
+
+/**
+ * The persons who signed up in [from, to) and pass the segments. Without a segment
+ * the persons table answers through its signup index; a segment needs everyone's traits.
+ */
+export async function loadCohort(db: Db, query: Query): Promise<Map<string, Member>> {
+  if (query.segments.length) {
+    const population = await loadPopulation(db, query)
+    return new Map([...population.persons.values()].filter((p) => p.signup >= query.from && p.signup < query.to).map((p) => [p.id, p]))
+  }
+  const rows = await db.kysely
+    .selectFrom('persons')
+    .select(['person', 'signup_time', 'first_time'])
+    .where('project_id', '=', query.project.id)
+    .where('signup_time', '>=', query.from)
+    .where('signup_time', '<', query.to)
+    .execute()
+  return new Map(rows.map((r) => [r.person, { id: r.person, signup: r.signup_time, first: r.first_time }]))
+}
+
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */
 function matches(person: Person, trait: string, value: string) {
   const v = trait in person.traits ? person.traits[trait] : person.accountTraits[trait]

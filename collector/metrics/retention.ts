@@ -1,7 +1,7 @@
 // Weekly retention: cohorts by signup week (ISO weeks, Monday 00:00 in the
 // query's zone), the share of each active in each of the 13 weeks from its own.
 import { activeSets, type Range } from './activity'
-import { loadPopulation } from './population'
+import { loadCohort, personId, type Persons } from './population'
 import type { Metric } from './query'
 import { localDate, nextWeek, startOfWeek } from './time'
 
@@ -9,10 +9,9 @@ export const WEEKS = 13
 
 export const retention: Metric<{ /** week: the local date of the cohort's Monday. */
   cohorts: { week: string; start: number; size: number; retention: (number | null)[] }[] }> = async (db, query) => {
-  const population = await loadPopulation(db, query)
+  const cohort = await loadCohort(db, query)
   const cohorts = new Map<number, string[]>()
-  for (const person of population.persons.values()) {
-    if (person.signup < query.from || person.signup >= query.to) continue
+  for (const person of cohort.values()) {
     const week = startOfWeek(person.signup, query.tz)
     const members = cohorts.get(week)
     if (members) members.push(person.id)
@@ -27,7 +26,8 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
     weeks.push([start, nextWeek(start, query.tz)])
     if (start >= starts.at(-1)!) tail++
   }
-  const active = await activeSets(db, query.project.id, population, [''], weeks)
+  const members: Persons = { of: (actor, userId) => (cohort.has(personId(actor, userId)) ? personId(actor, userId) : undefined) }
+  const active = await activeSets(db, query.project.id, members, [''], weeks, [query.from, query.to])
   const index = new Map(weeks.map(([start], i) => [start, i]))
 
   return {

@@ -1,7 +1,7 @@
 // Time to value: from signup to the first occurrence of the value event, over
 // the persons who signed up in the window (METRICS.md, "Time to Value").
 import { ACTIONS, loadFirsts, valueKeys } from './firsts'
-import { loadPopulation } from './population'
+import { loadCohort } from './population'
 import { NotConfigured, type Metric } from './query'
 import { kaplanMeierMedian, rate, summary } from './stats'
 import { DAY } from './time'
@@ -32,17 +32,13 @@ export const ttv: Metric<{
 }> = async (db, query) => {
   const keys = valueKeys(query.project)
   if (!keys) throw new NotConfigured('activation.valueEvent')
-  const project = query.project.id
-  const population = await loadPopulation(db, query)
-  const [value, action] = await Promise.all([loadFirsts(db, project, population, keys), loadFirsts(db, project, population, ACTIONS)])
+  const [cohortOf, value, action] = await Promise.all([loadCohort(db, query), loadFirsts(db, query, keys), loadFirsts(db, query, ACTIONS)])
 
   const times: number[] = []
   const observations: { time: number; event: boolean }[] = []
   const actions: number[] = []
-  let cohort = 0
-  for (const person of population.persons.values()) {
-    if (person.signup < query.from || person.signup >= query.to) continue
-    cohort++
+  const cohort = cohortOf.size
+  for (const person of cohortOf.values()) {
     const reached = value.get(person.id)
     const elapsed = reached == null ? null : reached - person.signup
     if (elapsed != null && (query.within == null || elapsed <= query.within)) {

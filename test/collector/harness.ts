@@ -89,7 +89,7 @@ export async function stopPostgres() {
 }
 
 export async function clear(db: Db) {
-  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine', 'activity', 'alerts', 'health_state'] as const) await db.kysely.deleteFrom(table).execute()
+  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine', 'activity', 'alerts', 'health_state', 'persons'] as const) await db.kysely.deleteFrom(table).execute()
 }
 
 export function testApp(db: Db, deps: Partial<AppDeps> = {}) {

@@ -1,0 +1,110 @@
+// Per-person state, kept at ingest from the per-actor state, so that a metric
+// finds a signup cohort through an index instead of resolving every person of
+// the project. A person gathers the actors whose latest link names it
+// (actors.person). Rows merge commutatively (least first time, the latest
+// createdAt and group call), so collectors adding to one person concurrently
+// agree; a person that loses an actor to a re-link is recomputed from its
+// remaining actors under its row lock.
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { parseIsoTime } from '../metrics/population'
+import type { Db } from './index'
+import type { Tables } from './schema'
+
+type Trx = Transaction<Tables>
+
+const CHUNK = 500
+const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
+const later = (a: { time: number; seq: number }, b: { time: number; seq: number } | null | undefined) => !b || a.time > b.time || (a.time == b.time && a.seq > b.seq)
+
+/** The persons of these actors now, by actor. */
+export async function personsOf(trx: Trx, project: string, actors: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const chunk of chunks(actors))
+    for (const row of await trx.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).where('actor', 'in', chunk).execute()) out.set(row.actor, row.person)
+  return out
+}
+
+/** Each person's state folded from the full state of the given actors (each with its current person). */
+export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, Tables['persons']>> {
+  const persons = new Map<string, Tables['persons']>()
+  const list = [...actors.keys()]
+  for (const chunk of chunks(list)) {
+    const [rows, created, groups] = await Promise.all([
+      trx.selectFrom('actors').select(['actor', 'first_time']).where('project_id', '=', project).where('actor', 'in', chunk).execute(),
+      trx
+        .selectFrom('traits')
+        .select(['subject', 'value', 'time', 'seq'])
+        .where('project_id', '=', project)
+        .where('kind', '=', 'person')
+        .where('key', '=', 'createdAt')
+        .where('subject', 'in', chunk)
+        .execute(),
+      trx.selectFrom('memberships').select(['actor', 'group_id', 'time', 'seq']).where('project_id', '=', project).where('actor', 'in', chunk).execute(),
+    ])
+    for (const a of rows) {
+      const id = actors.get(a.actor)!
+      const p = persons.get(id)
+      if (!p)
+        persons.set(id, { project_id: project, person: id, first_time: a.first_time, signup_time: a.first_time, created_ms: null, created_time: null, created_seq: null, account: null, account_time: null, account_seq: null })
+      else p.first_time = Math.min(p.first_time, a.first_time)
+    }
+    for (const t of created) {
+      const p = persons.get(actors.get(t.subject)!)
+      if (p && later(t, p.created_time == null ? null : { time: p.created_time, seq: p.created_seq! }))
+        Object.assign(p, { created_ms: parseIsoTime(JSON.parse(t.value)), created_time: t.time, created_seq: t.seq })
+    }
+    for (const g of groups) {
+      const p = persons.get(actors.get(g.actor)!)
+      if (p && later(g, p.account_time == null ? null : { time: p.account_time, seq: p.account_seq! })) Object.assign(p, { account: g.group_id, account_time: g.time, account_seq: g.seq })
+    }
+  }
+  for (const p of persons.values()) p.signup_time = p.created_ms ?? p.first_time
+  return persons
+}
+
+/**
+ * After the per-actor state of a write: merges the touched actors into their
+ * persons, and recomputes the persons that `before` (actor to previous person,
+ * for actors whose link may have moved) says lost one.
+ */
+export async function updatePersons(db: Db, trx: Trx, project: string, touched: string[], before: Map<string, string>) {
+  const now = await personsOf(trx, project, touched)
+  const merged = await foldPersons(trx, project, now)
+  const rows = [...merged.values()].sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
+  const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
+  const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
+  const first = db.least('persons.first_time', 'excluded.first_time')
+  for (const chunk of chunks(rows))
+    await trx
+      .insertInto('persons')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'person']).doUpdateSet({
+          first_time: first,
+          created_ms: sql`case when ${createdWins} then excluded.created_ms else persons.created_ms end`,
+          created_time: sql`case when ${createdWins} then excluded.created_time else persons.created_time end`,
+          created_seq: sql`case when ${createdWins} then excluded.created_seq else persons.created_seq end`,
+          // signup: the latest createdAt when it parsed, else the first event
+          signup_time: sql`coalesce(case when ${createdWins} then excluded.created_ms else persons.created_ms end, ${first})`,
+          account: sql`case when ${accountWins} then excluded.account else persons.account end`,
+          account_time: sql`case when ${accountWins} then excluded.account_time else persons.account_time end`,
+          account_seq: sql`case when ${accountWins} then excluded.account_seq else persons.account_seq end`,
+        }),
+      )
+      .execute()
+
+  // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
+  const lost = [...new Set([...before].filter(([actor, person]) => now.get(actor) != person).map(([, person]) => person))].sort()
+  for (const person of lost) {
+    let lock = trx.selectFrom('persons').select('person').where('project_id', '=', project).where('person', '=', person)
+    if (db.dialect == 'postgres') lock = lock.forUpdate()
+    await lock.execute()
+    const remaining = await trx.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).where('person', '=', person).execute()
+    const state = (await foldPersons(trx, project, new Map(remaining.map((a) => [a.actor, a.person])))).get(person)
+    if (!state) await trx.deleteFrom('persons').where('project_id', '=', project).where('person', '=', person).execute()
+    else {
+      const { project_id: _, person: __, ...values } = state
+      await trx.updateTable('persons').set(values).where('project_id', '=', project).where('person', '=', person).execute()
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import fc from 'fast-check'
+import { afterAll, describe, expect, test } from 'vitest'
+import type { Db } from '../../collector/db/index'
+import { foldPersons } from '../../collector/db/people'
+import { clear, dialects, post, stopPostgres, testApp, useTestDb } from './harness'
+import { group, identify, jan, page } from './metrics/helpers'
+
+afterAll(() => stopPostgres())
+
+/** The persons table as ingest kept it, and as a fold of every actor's state makes it. */
+async function kept(db: Db) {
+  const rows = await db.kysely.selectFrom('persons').selectAll().where('project_id', '=', 'saas').orderBy('person').execute()
+  const actors = await db.kysely.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', 'saas').execute()
+  const folded = [...(await foldPersons(db.kysely, 'saas', new Map(actors.map((a) => [a.actor, a.person])))).values()].sort((a, b) => (a.person < b.person ? -1 : 1))
+  return { rows, folded }
+}
+
+describe.each(dialects)('per-person state on %s', (dialect) => {
+  let db: Db
+  useTestDb(dialect, (d) => (db = d))
+  const send = async (batch: unknown[]) => expect((await post(testApp(db), '/v1/batch', { writeKey: 'wk_saas', batch })).status).toBe(200)
+
+  test('a re-link moves the device to its new person and recomputes the old one', async () => {
+    await send([page({ anon: 'phone' }, jan(1)), identify({ anon: 'laptop', user: 'x' }, jan(5), { createdAt: '2026-01-03' }), identify({ anon: 'phone', user: 'x' }, jan(2))])
+    expect((await kept(db)).rows.map((p) => [p.person, p.first_time, p.signup_time])).toEqual([['u:x', jan(1), jan(3)]])
+    // the phone is y's from Jan 6 on: x keeps the laptop only, and its createdAt
+    await send([identify({ anon: 'phone', user: 'y' }, jan(6), { createdAt: 'not a date' }), group({ anon: 'phone', user: 'y' }, jan(6), 'acme')])
+    const { rows, folded } = await kept(db)
+    expect(rows.map((p) => [p.person, p.first_time, p.signup_time, p.account])).toEqual([
+      ['u:x', jan(5), jan(3), null],
+      ['u:y', jan(1), jan(1), 'acme'],
+    ])
+    expect(rows).toEqual(folded)
+  })
+
+  test('whatever the order and split of messages, the kept state equals a fold of all actors', async () => {
+    const anon = fc.constantFrom('d1', 'd2', 'd3', 'd4')
+    const user = fc.option(fc.constantFrom('u1', 'u2', 'u3'), { nil: undefined })
+    const day = fc.integer({ min: 1, max: 6 })
+    const message = fc.oneof(
+      fc.tuple(anon, user, day).map(([a, u, d]) => page({ anon: a, user: u }, jan(d))),
+      fc.tuple(anon, user, day, fc.constantFrom('2026-01-02', '2026-01-04T10:00:00', 'soon')).map(([a, u, d, c]) => identify({ anon: a, user: u }, jan(d), { createdAt: c })),
+      fc.tuple(anon, user, day, fc.constantFrom('acme', 'globex')).map(([a, u, d, g]) => group({ anon: a, user: u }, jan(d), g)),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(message, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (batches) => {
+        await clear(db)
+        for (const batch of batches) await send(batch)
+        const { rows, folded } = await kept(db)
+        expect(rows).toEqual(folded)
+      }),
+      { numRuns: dialect == 'sqlite' ? 60 : 15 },
+    )
+  })
+})
