@@ -16,6 +16,8 @@ export interface Db {
   /** Where a dialect spells a function differently: least / greatest of two values. */
   least(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
   greatest(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
+  /** A number inside a JSON text column, e.g. `properties.engagedMs` of the message. */
+  jsonNumber(column: string, path: string[]): RawBuilder<number | null>
   /** Refreshes the query planner's statistics where they are stale (SQLite; PostgreSQL's autovacuum does it). */
   optimize(): Promise<void>
   close(): Promise<void>
@@ -49,6 +51,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       dialect: 'postgres',
       least: (a, b) => sql<number>`least(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
+      jsonNumber: (column, path) => sql<number | null>`(${sql.ref(column)}::json #>> ${`{${path.join(',')}}`})::float8`,
       optimize: async () => {},
       close: () => kysely.destroy(),
     }
@@ -69,6 +72,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       dialect: 'sqlite',
       least: (a, b) => sql<number>`min(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
+      jsonNumber: (column, path) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
       optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
       close: () => kysely.destroy(),
     }

@@ -5,7 +5,7 @@ import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
-import { loadPopulation, type Population } from './population'
+import { loadPersons, loadPopulation, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -62,7 +62,8 @@ export async function activeDays(db: Db, query: Query, population: Population, l
 /** Every subject's health at `to`. */
 export async function healthScores(db: Db, query: Query): Promise<Health[]> {
   const { weights } = query.project.health
-  const population = await loadPopulation(db, query, ['supportTickets', 'paymentsCurrent'])
+  const traits = ['supportTickets', 'paymentsCurrent']
+  const population = query.segments.length ? await loadPopulation(db, query, traits) : await loadPersons(db, query, traits)
   const list = subjects(population, query.to)
   const from = query.to - 30 * DAY
   const active = await activeDays(db, query, population, list, from, query.to)

@@ -129,6 +129,46 @@ export async function loadCohort(db: Db, query: Query): Promise<Map<string, Memb
   return new Map(rows.map((r) => [r.person, { id: r.person, signup: r.signup_time, first: r.first_time }]))
 }
 
+/**
+ * Every person seen before `to`, with the traits asked for, from the per-person state:
+ * what health scores without a segment (a segment needs loadPopulation).
+ */
+export async function loadPersons(db: Db, query: Query, traitKeys: string[]): Promise<Population> {
+  const project = query.project.id
+  const keys = traitKeys.length ? traitKeys : ['']
+  const [rows, personTraits, accountTraits] = await Promise.all([
+    db.kysely.selectFrom('persons').select(['person', 'first_time', 'signup_time', 'account']).where('project_id', '=', project).where('first_time', '<', query.to).execute(),
+    db.kysely
+      .selectFrom('traits as t')
+      .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
+      .select(['a.person', 't.key', 't.value', 't.time', 't.seq'])
+      .where('t.project_id', '=', project)
+      .where('t.kind', '=', 'person')
+      .where('t.key', 'in', keys)
+      .execute(),
+    db.kysely.selectFrom('traits').select(['subject', 'key', 'value']).where('project_id', '=', project).where('kind', '=', 'account').where('key', 'in', keys).execute(),
+  ])
+  const accounts = new Map<string, Record<string, unknown>>()
+  for (const t of accountTraits) {
+    let record = accounts.get(t.subject)
+    if (!record) accounts.set(t.subject, (record = {}))
+    record[t.key] = JSON.parse(t.value)
+  }
+  const latest = new Map<string, Map<string, Stamped>>()
+  for (const t of personTraits) {
+    let merged = latest.get(t.person)
+    if (!merged) latest.set(t.person, (merged = new Map()))
+    if (later(t, merged.get(t.key))) merged.set(t.key, t)
+  }
+  const persons = new Map<string, Person>()
+  for (const r of rows) {
+    const traits: Record<string, unknown> = {}
+    for (const [key, t] of latest.get(r.person) ?? []) traits[key] = JSON.parse(t.value)
+    persons.set(r.person, { id: r.person, actors: [], first: r.first_time, signup: r.signup_time, account: r.account, traits, accountTraits: (r.account && accounts.get(r.account)) || {} })
+  }
+  return { persons, personOf: new Map(), of: everyone.of }
+}
+
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */
 function matches(person: Person, trait: string, value: string) {
   const v = trait in person.traits ? person.traits[trait] : person.accountTraits[trait]

@@ -1,6 +1,5 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { activeSets } from './activity'
-import { loadEvents } from './events'
 import { segmentOf } from './population'
 import type { Metric } from './query'
 import { mean } from './stats'
@@ -30,8 +29,19 @@ export const sessions: Metric<{
   const persons = new Set(counted.map((s) => s.person))
   const weeks = (query.to - query.from) / (7 * DAY)
 
+  // engaged time: summed per actor by the database, which reads the JSON faster than JSON.parse
   let engagedTime = 0
-  for (const e of await loadEvents(db, query, population, ['$engagement'])) engagedTime += Number(e.properties.engagedMs)
+  const engaged = await db.kysely
+    .selectFrom('events as e')
+    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
+    .select((eb) => ['e.actor', 'a.user_id', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
+    .where('e.project_id', '=', project)
+    .where('e.event', '=', '$engagement')
+    .where('e.event_time', '>=', query.from)
+    .where('e.event_time', '<', query.to)
+    .groupBy(['e.actor', 'a.user_id'])
+    .execute()
+  for (const e of engaged) if (population.of(e.actor, e.user_id) != null) engagedTime += Number(e.ms)
 
   const dayRanges = days(query.from, query.to, query.tz)
   const sets = await activeSets(db, project, population, [''], [...dayRanges, [query.to - 7 * DAY, query.to], [query.to - 30 * DAY, query.to]])
