@@ -10,7 +10,7 @@ import type { Db } from './db/index'
 import type { Row } from './db/ingest'
 import type { Tables } from './db/schema'
 import { activeDays, healthScores, subjects, type Band } from './metrics/health'
-import { loadPersons, personId } from './metrics/population'
+import { loadPopulation, personId } from './metrics/population'
 import { DAY } from './metrics/time'
 
 export type Cause = Project['webhooks'][number]['on'][number]
@@ -116,8 +116,8 @@ export async function checkHealth(db: Db, config: Config, now: number) {
           .execute()
     }
 
-    const population = await loadPersons(db, query, [])
-    const list = subjects(population, now)
+    const population = await loadPopulation(db, query, [], now)
+    const list = subjects(population)
     const [last, previous] = await Promise.all([activeDays(db, query, population, list, now - 30 * DAY, now), activeDays(db, query, population, list, now - 60 * DAY, now - 30 * DAY)])
     for (const s of list) {
       const [was, is] = [previous.get(s)!, last.get(s)!]

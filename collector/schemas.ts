@@ -2,6 +2,7 @@
 // (test/collector/schemas.test.ts) checks these against them, so zod never
 // enters the browser bundle and the two sides cannot drift.
 import { z } from 'zod'
+import { parseIsoTime } from './metrics/time'
 
 /** Ids are opaque: analytics-node sends `node-next-<epoch>-<uuid>`, so never require UUID form. */
 const Id = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters')
@@ -9,7 +10,7 @@ const Id = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
 export const Timestamp = z
   .string()
-  .refine((s) => ISO.test(s) && !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time, e.g. "2026-11-22T09:30:00.000Z"')
+  .refine((s) => ISO.test(s) && parseIsoTime(s) != null, 'must be an ISO 8601 date-time, e.g. "2026-11-22T09:30:00.000Z"')
 
 const Dict = z.record(z.string(), z.unknown())
 

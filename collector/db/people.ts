@@ -6,7 +6,7 @@
 // agree; a person that loses an actor to a re-link is recomputed from its
 // remaining actors under its row lock.
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { parseIsoTime } from '../metrics/population'
+import { parseIsoTime } from '../metrics/time'
 import type { Db } from './index'
 import type { Tables } from './schema'
 

@@ -5,7 +5,7 @@ import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
-import { loadPersons, loadPopulation, type Population } from './population'
+import { loadPopulation, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -28,11 +28,10 @@ export interface Health extends Omit<Subject, 'persons'> {
   featuresUsed: number
 }
 
-/** Accounts gather their persons; a person without an account is their own subject. Only persons seen before `to`. */
-export function subjects(population: Population, to: number): Subject[] {
+/** Accounts gather their persons; a person without an account is their own subject. */
+export function subjects(population: Population): Subject[] {
   const bySubject = new Map<string, Subject>()
   for (const person of population.persons.values()) {
-    if (person.first >= to) continue
     const key = person.account == null ? `person\u0000${person.id}` : `account\u0000${person.account}`
     const subject = bySubject.get(key)
     if (subject) subject.persons.push(person.id)
@@ -62,9 +61,8 @@ export async function activeDays(db: Db, query: Query, population: Population, l
 /** Every subject's health at `to`. */
 export async function healthScores(db: Db, query: Query): Promise<Health[]> {
   const { weights } = query.project.health
-  const traits = ['supportTickets', 'paymentsCurrent']
-  const population = query.segments.length ? await loadPopulation(db, query, traits) : await loadPersons(db, query, traits)
-  const list = subjects(population, query.to)
+  const population = await loadPopulation(db, query, ['supportTickets', 'paymentsCurrent'], query.to)
+  const list = subjects(population)
   const from = query.to - 30 * DAY
   const active = await activeDays(db, query, population, list, from, query.to)
   const features = query.project.features

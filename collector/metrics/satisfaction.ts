@@ -51,7 +51,8 @@ export function npsFigures(scores: number[]) {
   const detractors = scores.filter((s) => s <= 6).length
   const P = n ? promoters / n : 0
   const D = n ? detractors / n : 0
-  const nps = n ? (P - D) * 100 : null
+  // in whole numbers first: 7 promoters and 2 detractors of 10 is 50, not 49.99999999999999
+  const nps = n ? ((promoters - detractors) * 100) / n : null
   const margin = n ? 1.96 * 100 * Math.sqrt(Math.max(0, P + D - (P - D) ** 2) / n) : null
   return {
     n,

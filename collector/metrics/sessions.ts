@@ -56,6 +56,6 @@ export const sessions: Metric<{
     dau,
     wau,
     mau,
-    stickiness: dau != null && mau ? (dau / mau) * 100 : null,
+    stickiness: dau != null && mau ? (dau * 100) / mau : null,
   }
 }

@@ -15,8 +15,8 @@ export const median = (sorted: number[]) => percentile(sorted, 0.5)
 
 export const mean = (values: number[]) => (values.length ? values.reduce((sum, v) => sum + v, 0) / values.length : null)
 
-/** part / whole x 100, or null when whole is 0. */
-export const rate = (part: number, whole: number) => (whole ? (part / whole) * 100 : null)
+/** part / whole x 100, or null when whole is 0: multiplied first, so 7 of 10 is 70, not 70.00000000000001. */
+export const rate = (part: number, whole: number) => (whole ? (part * 100) / whole : null)
 
 export const ascending = (values: number[]) => values.sort((a, b) => a - b)
 
@@ -41,8 +41,9 @@ export function kaplanMeierMedian(observations: { time: number; event: boolean }
     let leaving = 0
     for (; i < sorted.length && sorted[i]!.time == time; i++, leaving++) if (sorted[i]!.event) events++
     if (events) {
-      survival *= 1 - events / atRisk
-      if (survival <= 0.5) return time
+      survival *= (atRisk - events) / atRisk
+      // S = 9/10 x 7/9 x 5/7 is 1/2, which floating point makes 0.5000000000000001
+      if (survival <= 0.5 + 1e-12) return time
     }
     atRisk -= leaving
   }

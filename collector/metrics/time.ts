@@ -65,3 +65,21 @@ export function days(from: number, to: number, tz: string): [number, number][] {
   for (let start = startOfDay(from, tz); start < to; start = nextDay(start, tz)) out.push([Math.max(start, from), Math.min(nextDay(start, tz), to)])
   return out
 }
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i
+
+/** An ISO 8601 date or date-time as UTC ms: without an offset it is UTC, a date alone is 00:00 UTC. Else null. */
+export function parseIsoTime(value: unknown): number | null {
+  if (typeof value != 'string') return null
+  const m = ISO.exec(value.trim())
+  if (!m) return null
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m
+  const month = Number(mo) - 1
+  const t = Date.UTC(Number(y), month, Number(d), Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)))
+  const date = new Date(t)
+  // Date.UTC rolls 2026-02-30 over to March: such a date is not a date
+  if (date.getUTCMonth() != month || date.getUTCDate() != Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null
+  if (zone.toUpperCase() == 'Z') return t
+  const [, sign, oh, om = '0'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!
+  return t - (sign == '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000
+}

@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono'
 import { BatchBody, formatPath, validateMessage, type ValidMessage } from '../schemas'
 import { HttpError, MAX_MESSAGE, parseJson, readBody, unsafeJson, writeProject, type Keys } from '../http'
 import type { Row } from '../db/ingest'
+import { parseIsoTime } from '../metrics/time'
 
 export interface IngestDeps {
   keys: Keys
@@ -24,8 +25,9 @@ export function eventTime(m: ValidMessage, bodySentAt: string | undefined, recei
   const sent = m.timestamp ?? m.originalTimestamp
   if (!sent) return { time: receivedAt, original: null }
   const sentAt = m.sentAt ?? bodySentAt
-  const stamped = Date.parse(sent)
-  const time = sentAt ? stamped + (receivedAt - Date.parse(sentAt)) : stamped
+  // not Date.parse: it reads a date-time without offset in the collector's own zone; METRICS.md's times are UTC
+  const stamped = parseIsoTime(sent)!
+  const time = sentAt ? stamped + (receivedAt - parseIsoTime(sentAt)!) : stamped
   if (time > receivedAt + DAY) return { time: receivedAt, original: sent }
   return { time, original: time == stamped ? null : sent }
 }

@@ -5,10 +5,9 @@ import type { Db } from '../db/index'
 import { rowsOf, toCsv } from '../csv'
 import { HttpError, readProject, type Keys } from '../http'
 import { metrics, type MetricName, type Query } from '../metrics/index'
-import { parseIsoTime } from '../metrics/population'
 import { NotConfigured } from '../metrics/query'
 import { responses } from '../metrics/satisfaction'
-import { checkZone, DAY, startOfDate } from '../metrics/time'
+import { checkZone, DAY, parseIsoTime, startOfDate } from '../metrics/time'
 
 const COMMON = ['from', 'to', 'segment', 'tz', 'format']
 const ACCEPTED: Record<MetricName, string[]> = {

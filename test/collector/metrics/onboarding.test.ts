@@ -37,7 +37,7 @@ describe.each(dialects)('onboarding on %s', (dialect) => {
     expect(r.steps).toEqual([
       { id: 'create_project', name: 'Create a project', completed: 4, funnel: 4, conversionFromPrevious: 80, conversionFromStart: 100, medianTimeFromPrevious: null },
       { id: 'invite', name: 'Invite a teammate', completed: 3, funnel: 3, conversionFromPrevious: 75, conversionFromStart: 75, medianTimeFromPrevious: 2 * HOUR },
-      { id: 'connect', name: 'Connect an integration', completed: 2, funnel: 1, conversionFromPrevious: (1 / 3) * 100, conversionFromStart: 25, medianTimeFromPrevious: 21 * HOUR },
+      { id: 'connect', name: 'Connect an integration', completed: 2, funnel: 1, conversionFromPrevious: 100 / 3, conversionFromStart: 25, medianTimeFromPrevious: 21 * HOUR },
     ])
     expect(r.completionRate).toBe(40)
     expect(r.engagementScore).toBeCloseTo(60, 12) // (100 + 100 + 33.3 + 0 + 66.7) / 5

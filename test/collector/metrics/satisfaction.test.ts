@@ -81,7 +81,7 @@ describe.each(dialects)('satisfaction on %s', (dialect) => {
     ])
     const r = await t.metric('surveys', january)
     expect(r.surveys).toEqual([
-      { surveyId: 'nps-main', type: 'nps', shown: 3, dismissed: 1, responded: 1, responseRate: (1 / 3) * 100 },
+      { surveyId: 'nps-main', type: 'nps', shown: 3, dismissed: 1, responded: 1, responseRate: 100 / 3 },
       { surveyId: 'csat-support', type: 'csat', shown: 0, dismissed: 0, responded: 0, responseRate: null },
       { surveyId: 'ces-setup', type: 'ces', shown: 0, dismissed: 0, responded: 0, responseRate: null },
     ])
