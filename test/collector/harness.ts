@@ -10,6 +10,7 @@ import { createApp, type AppDeps } from '../../collector/app'
 import { parseConfig } from '../../collector/config'
 import { openDb, type Db, type Dialect } from '../../collector/db/index'
 import { startPostgres, type Postgres } from '../postgres'
+import saas from '../saas-project.json' with { type: 'json' }
 
 export const dialects: Dialect[] = ['sqlite', 'postgres']
 
@@ -29,27 +30,7 @@ export const config = parseConfig({
     },
     { id: 'other', name: 'Other', writeKey: 'wk_other', readKey: 'rk_other', allowedOrigins: ['http://other.test'] },
     {
-      id: 'saas',
-      name: 'Metrics SaaS',
-      writeKey: 'wk_saas',
-      readKey: 'rk_saas',
-      activation: { valueEvent: 'Report Shared' },
-      onboarding: {
-        steps: [
-          { id: 'create_project', name: 'Create a project' },
-          { id: 'invite', name: 'Invite a teammate', event: 'Teammate Invited' },
-          { id: 'connect', name: 'Connect an integration' },
-        ],
-      },
-      features: [
-        { id: 'export_csv', name: 'CSV export' },
-        { id: 'api_access', name: 'API access', event: 'API Key Created' },
-      ],
-      surveys: [
-        { id: 'nps-main', type: 'nps' },
-        { id: 'csat-support', type: 'csat' },
-        { id: 'ces-setup', type: 'ces' },
-      ],
+      ...saas,
       webhooks: [{ url: 'http://hooks.test/northstar', on: ['detractor', 'low_csat', 'at_risk', 'usage_drop'] }],
     },
   ],

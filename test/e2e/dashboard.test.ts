@@ -12,7 +12,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createApp } from '../../collector/app'
 import { parseConfig } from '../../collector/config'
 import { openDb, type Db } from '../../collector/db/index'
+import saas from '../saas-project.json' with { type: 'json' }
 import { launch } from './chromium.mjs'
+import { recordViolations } from './helpers'
 
 const MIN = 60_000
 const DAY = 86_400_000
@@ -23,29 +25,7 @@ const one = (n: number) => new Intl.NumberFormat('en', { maximumFractionDigits: 
 // The metric test suite's 'saas' project, and a bare one with nothing configured.
 const config = parseConfig({
   projects: [
-    {
-      id: 'saas',
-      name: 'Metrics SaaS',
-      writeKey: 'wk_saas',
-      readKey: 'rk_saas',
-      activation: { valueEvent: 'Report Shared' },
-      onboarding: {
-        steps: [
-          { id: 'create_project', name: 'Create a project' },
-          { id: 'invite', name: 'Invite a teammate', event: 'Teammate Invited' },
-          { id: 'connect', name: 'Connect an integration' },
-        ],
-      },
-      features: [
-        { id: 'export_csv', name: 'CSV export' },
-        { id: 'api_access', name: 'API access', event: 'API Key Created' },
-      ],
-      surveys: [
-        { id: 'nps-main', type: 'nps' },
-        { id: 'csat-support', type: 'csat' },
-        { id: 'ces-setup', type: 'ces' },
-      ],
-    },
+    saas,
     { id: 'bare', name: 'Bare', writeKey: 'wk_bare', readKey: 'rk_bare' },
   ],
 })
@@ -116,12 +96,7 @@ beforeAll(async () => {
   await send('wk_saas', dataset(now))
   await send('wk_bare', [message('page', 'b1', now - DAY, { context: { sessionId: 'b1-s1' } }), message('page', 'b1', now - DAY + 5 * MIN, { context: { sessionId: 'b1-s1' } })])
   browser = await launch()
-  // Every CSP violation and script error in any page, as the page itself sees it.
-  await browser.context.addInitScript(() => {
-    const w = window as unknown as { violations: string[] }
-    w.violations = []
-    addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`))
-  })
+  await recordViolations(browser.context)
 })
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 // What the end-to-end tests share: pages that load the SDK through the real
 // snippet, tracking from a page, and waiting for a condition with a deadline
 // instead of sleeping.
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { snippet, type Message } from './receiver'
 
 export interface PageOptions {
@@ -94,4 +94,13 @@ export function idbQueue(page: Page): Promise<Array<{ messageId: string; event?:
         }
       }),
   )
+}
+
+/** Every CSP violation in any page of the context, as the page itself sees it: read `window.violations`. */
+export function recordViolations(context: BrowserContext) {
+  return context.addInitScript(() => {
+    const w = window as unknown as { violations: string[] }
+    w.violations = []
+    addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`))
+  })
 }

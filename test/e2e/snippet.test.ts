@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import type { BrowserContext } from 'playwright-core'
 import { launch } from './chromium.mjs'
-import { snippetPage, until, writeKey } from './helpers'
+import { recordViolations, snippetPage, until, writeKey } from './helpers'
 import { createReceiver, requireDist, snippet, type Message, type Receiver } from './receiver'
 
 let receiver: Receiver
@@ -15,12 +15,7 @@ beforeAll(async () => {
   requireDist()
   receiver = await createReceiver()
   browser = await launch()
-  // Every CSP violation in any page, as the page itself sees it.
-  await browser.context.addInitScript(() => {
-    const w = window as unknown as { violations: string[] }
-    w.violations = []
-    addEventListener('securitypolicyviolation', (e) => w.violations.push(`${e.violatedDirective} ${e.blockedURI}`))
-  })
+  await recordViolations(browser.context)
 })
 
 afterAll(async () => {
