@@ -3,7 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
-import { personsOf, updatePersons } from './people'
+import { contribute, personsOf, updatePersons } from './people'
 import type { Tables } from './schema'
 
 /** A validated message, its times settled. */
@@ -155,19 +155,13 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const linkWins = sql<boolean>`excluded.link_time is not null and (actors.link_time is null or (excluded.link_time, excluded.link_seq) > (actors.link_time, actors.link_seq))`
 
   // the persons of actors whose link may move, before it does
-  const projects = new Map<string, { touched: string[]; before: Map<string, string> }>()
-  for (const a of actors.values()) {
-    let project = projects.get(a.project_id)
-    if (!project) projects.set(a.project_id, (project = { touched: [], before: new Map() }))
-    project.touched.push(a.actor)
-  }
-  for (const [project, { before }] of projects) {
-    const relinked = [...actors.values()].filter((a) => a.project_id == project && a.user_id != null).map((a) => a.actor)
-    for (const [actor, person] of await personsOf(trx, project, relinked)) before.set(actor, person)
-  }
+  const before = new Map<string, Map<string, string>>()
+  for (const a of actors.values()) if (a.user_id != null) before.set(a.project_id, (before.get(a.project_id) ?? new Map()).set(a.actor, ''))
+  for (const [project, actorsOf] of before) before.set(project, await personsOf(trx, project, [...actorsOf.keys()]))
 
+  const after = new Map<string, string>() // `project\0actor` to its person, as the write leaves it
   for (const chunk of chunks(sorted(actors).map(({ link: _, ...a }) => a)))
-    await trx
+    for (const a of await trx
       .insertInto('actors')
       .values(chunk)
       .onConflict((oc) =>
@@ -180,7 +174,9 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
         }),
       )
-      .execute()
+      .returning(['project_id', 'actor', 'person'])
+      .execute())
+      after.set(`${a.project_id}\u0000${a.actor}`, a.person)
   for (const chunk of chunks(sorted(firsts)))
     await trx
       .insertInto('firsts')
@@ -232,5 +228,18 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         }),
       )
       .execute()
-  for (const [project, { touched, before }] of projects) await updatePersons(db, trx, project, touched, before)
+  // what the write adds to each person, and the actors a re-link moved
+  const added = new Map<string, Map<string, Tables['persons']>>()
+  for (const r of rows) {
+    if (!added.has(r.projectId)) added.set(r.projectId, new Map())
+    contribute(added.get(r.projectId)!, r.projectId, after.get(`${r.projectId}\u0000${r.actor}`)!, r)
+  }
+  for (const [project, persons] of added) {
+    const moved = new Map<string, string>()
+    for (const [actor, person] of before.get(project) ?? []) {
+      const now = after.get(`${project}\u0000${actor}`)!
+      if (now != person) moved.set(actor, now)
+    }
+    await updatePersons(db, trx, project, persons, moved, before.get(project) ?? new Map())
+  }
 }

@@ -62,15 +62,43 @@ export async function foldPersons(trx: Kysely<Tables>, project: string, actors: 
   return persons
 }
 
+/** A person's part of a write: its rows' first event time, latest createdAt and latest group call. */
+export function contribute(persons: Map<string, Tables['persons']>, project: string, person: string, r: { eventTime: number; seq: number; type: string; traits?: Record<string, unknown> | undefined; groupId: string | null }) {
+  let p = persons.get(person)
+  if (!p) persons.set(person, (p = { project_id: project, person, first_time: r.eventTime, signup_time: r.eventTime, created_ms: null, created_time: null, created_seq: null, account: null, account_time: null, account_seq: null }))
+  p.first_time = Math.min(p.first_time, r.eventTime)
+  const stamp = { time: r.eventTime, seq: r.seq }
+  if (r.type == 'identify' && r.traits?.createdAt !== undefined && later(stamp, p.created_time == null ? null : { time: p.created_time, seq: p.created_seq! }))
+    Object.assign(p, { created_ms: parseIsoTime(r.traits.createdAt), created_time: r.eventTime, created_seq: r.seq })
+  if (r.type == 'group' && later(stamp, p.account_time == null ? null : { time: p.account_time, seq: p.account_seq! }))
+    Object.assign(p, { account: r.groupId, account_time: r.eventTime, account_seq: r.seq })
+  p.signup_time = p.created_ms ?? p.first_time
+}
+
+/** Merges b into a, as the upsert below merges rows. */
+function merge(a: Tables['persons'], b: Tables['persons']) {
+  a.first_time = Math.min(a.first_time, b.first_time)
+  if (b.created_time != null && later({ time: b.created_time, seq: b.created_seq! }, a.created_time == null ? null : { time: a.created_time, seq: a.created_seq! }))
+    Object.assign(a, { created_ms: b.created_ms, created_time: b.created_time, created_seq: b.created_seq })
+  if (b.account_time != null && later({ time: b.account_time, seq: b.account_seq! }, a.account_time == null ? null : { time: a.account_time, seq: a.account_seq! }))
+    Object.assign(a, { account: b.account, account_time: b.account_time, account_seq: b.account_seq })
+  a.signup_time = a.created_ms ?? a.first_time
+}
+
 /**
- * After the per-actor state of a write: merges the touched actors into their
- * persons, and recomputes the persons that `before` (actor to previous person,
- * for actors whose link may have moved) says lost one.
+ * After the per-actor state of a write: merges what the write adds into its persons
+ * (`added`, from its rows), and for the actors a re-link moved (actor to new person,
+ * `before` giving the old) the whole history of the actor into its new person; the
+ * old person is recomputed from the actors it keeps, or deleted.
  */
-export async function updatePersons(db: Db, trx: Trx, project: string, touched: string[], before: Map<string, string>) {
-  const now = await personsOf(trx, project, touched)
-  const merged = await foldPersons(trx, project, now)
-  const rows = [...merged.values()].sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
+export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, Tables['persons']>, moved: Map<string, string>, before: Map<string, string>) {
+  if (moved.size)
+    for (const [person, state] of await foldPersons(trx, project, moved)) {
+      const known = added.get(person)
+      if (known) merge(known, state)
+      else added.set(person, state)
+    }
+  const rows = [...added.values()].sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
   const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
   const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
   const first = db.least('persons.first_time', 'excluded.first_time')
@@ -94,7 +122,7 @@ export async function updatePersons(db: Db, trx: Trx, project: string, touched: 
       .execute()
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
-  const lost = [...new Set([...before].filter(([actor, person]) => now.get(actor) != person).map(([, person]) => person))].sort()
+  const lost = [...new Set([...moved.keys()].map((actor) => before.get(actor)!))].sort()
   for (const person of lost) {
     let lock = trx.selectFrom('persons').select('person').where('project_id', '=', project).where('person', '=', person)
     if (db.dialect == 'postgres') lock = lock.forUpdate()
