@@ -121,12 +121,12 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         dialect,
       ).execute()
       // the value event's firsts are read by key, as are traits; survey answers, engagement and the survey
-      // funnel by event name; sessions by start
+      // funnel by event name; sessions by start (covering: no lookup into the table per session)
       await db.schema.createIndex('firsts_key').on('firsts').columns(['project_id', 'key', 'actor', 'time']).execute()
       // segments and signup times read one trait key across persons
       await db.schema.createIndex('traits_key').on('traits').columns(['project_id', 'key']).execute()
       await db.schema.createIndex('events_event').on('events').columns(['project_id', 'event', 'event_time']).execute()
-      await db.schema.createIndex('sessions_start').on('sessions').columns(['project_id', 'start_time']).execute()
+      await db.schema.createIndex('sessions_start').on('sessions').columns(['project_id', 'start_time', 'actor', 'end_time']).execute()
 
       // The alert outbox: one row per alert and webhook, claimed by one collector at a time.
       await db.schema
