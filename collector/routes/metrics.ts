@@ -26,7 +26,8 @@ const invalid = (path: string, message: string) => new HttpError(400, 'invalid_p
 /** A time as ISO 8601 (no offset is UTC; a date alone is its midnight in tz) or epoch milliseconds. */
 function time(name: string, value: string | undefined, fallback: number, tz: string): number {
   if (value == null) return fallback
-  const t = /^-?\d+$/.test(value) ? Number(value) : parseIsoTime(value) == null ? null : /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDate(value, tz) : parseIsoTime(value)
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) && parseIsoTime(value) != null
+  const t = /^-?\d+$/.test(value) ? Number(value) : date ? startOfDate(value, tz) : parseIsoTime(value)
   if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${value}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
   return t
 }
@@ -57,11 +58,8 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
   })
 
   const withinDays = one('within')
-  let within: number | undefined
-  if (withinDays != null) {
-    within = Number(withinDays) * DAY
-    if (!/^\d+(\.\d+)?$/.test(withinDays)) throw invalid('within', `"${withinDays}" is not a number of days: send e.g. within=14`)
-  }
+  if (withinDays != null && !/^\d+(\.\d+)?$/.test(withinDays)) throw invalid('within', `"${withinDays}" is not a number of days: send e.g. within=14`)
+  const within = withinDays == null ? undefined : Number(withinDays) * DAY
 
   const format = one('format') ?? 'json'
   if (format != 'json' && format != 'csv') throw invalid('format', `"${format}" is not a format: send format=json (the default) or format=csv`)
