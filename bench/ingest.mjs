@@ -40,11 +40,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { BATCH, PROJECT, WRITE_KEY } from './ingest-events.mjs'
+import { bundleLib, freshPgDatabase, here, int, ms, root } from './common.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-const here = (file) => join(root, 'bench', file)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32)
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS || 2000)
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS || 10_000)
@@ -62,12 +60,6 @@ process.on('exit', () => {
 
 // ---------------------------------------------------------------- plumbing
 
-async function bundleLib() {
-  const { build } = await import('esbuild')
-  const outfile = join(root, 'node_modules/.cache/northstar-bench/ingest-lib.mjs')
-  await build({ entryPoints: [here('ingest-lib.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' })
-  return outfile
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -218,17 +210,6 @@ async function storageRun(lib, target, groupRequests, durationMs, pg) {
 }
 
 /** A fresh database on the benchmark's PostgreSQL cluster. */
-async function freshPgDatabase(pg, name) {
-  const { default: Pg } = await import('pg')
-  const client = new Pg.Client({ connectionString: pg.url })
-  await client.connect()
-  try {
-    await client.query(`create database ${name}`)
-  } finally {
-    await client.end()
-  }
-  return pg.url.replace(/\/[^/]*$/, `/${name}`)
-}
 
 async function pgInfo(url) {
   const { default: Pg } = await import('pg')
@@ -289,8 +270,6 @@ async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs =
 
 // ---------------------------------------------------------------- output
 
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
-const ms = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : '-')
 const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : '-')
 const BUSY = 25
 const cpu = (c, k) => (c && Number.isFinite(c[k]) ? `${Math.round(c[k])}%${k == 'other' && c[k] > BUSY ? ' *' : ''}` : '-')
@@ -413,7 +392,7 @@ async function main() {
   if (!existsSync(join(root, 'dist/collector.mjs'))) throw new Error('dist/collector.mjs is missing: run `npm run build` (or `npx rollup -c`) first')
   const started = performance.now()
   const log = (s) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
-  const lib = await bundleLib()
+  const lib = await bundleLib('ingest-lib')
   const { startPostgres } = await import(lib)
   const m0 = machineTicks()
   await sleep(2000)
@@ -432,7 +411,7 @@ async function main() {
   log('starting PostgreSQL')
   const pg = await startPostgres()
   let db = 0
-  const pgTarget = async () => ({ url: await freshPgDatabase(pg, `bench_${++db}`) })
+  const pgTarget = async () => ({ url: (await freshPgDatabase(pg, `bench_${++db}`)).url })
   try {
     const info = await pgInfo(pg.url)
     const results = { bare: {}, sqlite: {}, postgres: {}, storage: { sqlite: {}, postgres: {} } }

@@ -25,6 +25,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { cpus } from 'node:os'
 import { sql } from 'kysely'
 import { DAY, END, PROJECT, READ_KEY, generate, message, projectConfig } from './metrics-data.mjs'
+import { quantile } from './common.mjs'
 
 const o = { events: 100_000, seed: 1, group: 500, warmups: 2, runs: 20, budgetMs: 30_000, profile: null, ...JSON.parse(process.argv[2] ?? '{}') }
 const { openDb, ingest, validateMessage, toRow, createApp, parseConfig, metrics } = await import(o.lib)
@@ -197,10 +198,3 @@ async function query() {
 }
 
 /** The q-quantile, linear between the closest ranks (as METRICS.md's percentiles). */
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const position = (sorted.length - 1) * q
-  const below = Math.floor(position)
-  const above = Math.min(below + 1, sorted.length - 1)
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below)
-}

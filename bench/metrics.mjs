@@ -56,11 +56,9 @@ import { fork } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { END } from './metrics-data.mjs'
+import { bundleLib, freshPgDatabase, here, int, ms, quantile, root } from './common.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-const here = (file) => join(root, 'bench', file)
 const args = process.argv.slice(2)
 const flag = (name) => args.includes(`--${name}`)
 const PROFILE = args.find((a) => a.startsWith('--profile='))?.slice(10) ?? (flag('profile') ? args[args.indexOf('--profile') + 1] : null)
@@ -80,12 +78,6 @@ process.on('exit', () => {
 const started = performance.now()
 const log = (s) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${s}\n`)
 
-async function bundleLib() {
-  const { build } = await import('esbuild')
-  const outfile = join(root, 'node_modules/.cache/northstar-bench/metrics-lib.mjs')
-  await build({ entryPoints: [here('metrics-lib.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' })
-  return outfile
-}
 
 /** Forks bench/metrics-run.mjs with its options; resolves with its JSON line. Its progress goes to our stderr. */
 function runChild(options) {
@@ -114,19 +106,6 @@ async function runData(options) {
 }
 
 /** A fresh database on the benchmark's PostgreSQL cluster. */
-async function freshPgDatabase(pg, name) {
-  const { default: Pg } = await import('pg')
-  const client = new Pg.Client({ connectionString: pg.url })
-  await client.connect()
-  try {
-    await client.query(`create database ${name}`)
-    const show = async (q) => Object.values((await client.query(q)).rows[0])[0]
-    const postmaster = Number(readFileSync(join(await show('show data_directory'), 'postmaster.pid'), 'utf8').split('\n')[0])
-    return { url: pg.url.replace(/\/[^/]*$/, `/${name}`), version: (await show('show server_version')).split(' ')[0], postmaster }
-  } finally {
-    await client.end()
-  }
-}
 
 async function sqliteVersion() {
   const { default: SQLite } = await import('better-sqlite3')
@@ -140,8 +119,6 @@ async function sqliteVersion() {
 
 // ---------------------------------------------------------------- output
 
-const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
-const ms = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : '-')
 const mb = (bytes) => (Number.isFinite(bytes) ? (bytes / 1e6).toFixed(0) : '-')
 const BUSY = 25
 /** CPU in % of one core: this process / PostgreSQL / the rest of the machine (* when the rest was busy). */
@@ -149,14 +126,6 @@ const cpu = (c, pg) => (c ? `${Math.round(c.self)}${pg ? `/${Math.round(c.postgr
 const ratio = (n) => (Number.isFinite(n) ? `${n.toFixed(1)}x` : '-')
 const label = (events) => (events >= 1e6 ? `${events / 1e6}M` : `${events / 1e3}k`)
 
-function quantile(values, q) {
-  if (!values?.length) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const position = (sorted.length - 1) * q
-  const below = Math.floor(position)
-  const above = Math.min(below + 1, sorted.length - 1)
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below)
-}
 
 function table(headers, rows, align) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
@@ -371,7 +340,7 @@ function summarizeProfile(profile, lib) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const lib = await bundleLib()
+  const lib = await bundleLib('metrics-lib')
   const { startPostgres, metrics } = await import(lib)
   if (PROFILE && !(PROFILE in metrics)) throw new Error(`--profile=${PROFILE}: no such route; the routes are ${Object.keys(metrics).join(', ')}`)
   const dir = mkdtempSync(join(tmpdir(), 'northstar-bench-metrics-'))

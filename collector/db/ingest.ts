@@ -155,9 +155,10 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const linkWins = sql<boolean>`excluded.link_time is not null and (actors.link_time is null or (excluded.link_time, excluded.link_seq) > (actors.link_time, actors.link_seq))`
 
   // the persons of actors whose link may move, before it does
+  const linking = new Map<string, string[]>()
+  for (const a of actors.values()) if (a.user_id != null) linking.set(a.project_id, [...(linking.get(a.project_id) ?? []), a.actor])
   const before = new Map<string, Map<string, string>>()
-  for (const a of actors.values()) if (a.user_id != null) before.set(a.project_id, (before.get(a.project_id) ?? new Map()).set(a.actor, ''))
-  for (const [project, actorsOf] of before) before.set(project, await personsOf(trx, project, [...actorsOf.keys()]))
+  for (const [project, list] of linking) before.set(project, await personsOf(trx, project, list))
 
   const after = new Map<string, string>() // `project\0actor` to its person, as the write leaves it
   for (const chunk of chunks(sorted(actors).map(({ link: _, ...a }) => a)))

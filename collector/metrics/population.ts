@@ -1,6 +1,6 @@
 // Persons, as METRICS.md defines them: an anonymous actor belongs to the userId
 // of its latest link, so linking is retroactive and one userId gathers all its
-// devices. Their first event, signup and account come from the per-person state
+// devices. Their signup and account come from the per-person state
 // (db/people.ts); traits, merged key by key across devices, and the segment
 // filter are resolved here.
 import type { Db } from '../db/index'
@@ -8,8 +8,6 @@ import type { Query } from './query'
 
 export interface Person {
   id: string
-  /** The event time of the first event. */
-  first: number
   /** createdAt when it is an ISO 8601 string, else the first event's time. */
   signup: number
   /** The groupId of the latest group call, or null. */
@@ -54,7 +52,7 @@ export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segm
 export async function loadPopulation(db: Db, query: Query, traitKeys: string[] = [], seenBefore?: number): Promise<Population> {
   const project = query.project.id
   const keys = [...new Set([...traitKeys, ...query.segments.map((s) => s.trait)])]
-  let rows = db.kysely.selectFrom('persons').select(['person', 'first_time', 'signup_time', 'account']).where('project_id', '=', project)
+  let rows = db.kysely.selectFrom('persons').select(['person', 'signup_time', 'account']).where('project_id', '=', project)
   if (seenBefore != null) rows = rows.where('first_time', '<', seenBefore)
   const [list, personTraits, accountTraits] = await Promise.all([
     rows.execute(),
@@ -88,7 +86,7 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   for (const r of list) {
     const traits: Record<string, unknown> = {}
     for (const [key, t] of latest.get(r.person) ?? []) traits[key] = JSON.parse(t.value)
-    const person = { id: r.person, first: r.first_time, signup: r.signup_time, account: r.account, traits, accountTraits: (r.account && accounts.get(r.account)) || {} }
+    const person = { id: r.person, signup: r.signup_time, account: r.account, traits, accountTraits: (r.account && accounts.get(r.account)) || {} }
     if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(r.person, person)
   }
   return {
@@ -104,19 +102,19 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
  * The persons who signed up in [from, to) and pass the segments. Without a segment
  * the persons table answers through its signup index; a segment needs everyone's traits.
  */
-export async function loadCohort(db: Db, query: Query): Promise<Map<string, Pick<Person, 'id' | 'signup' | 'first'>>> {
+export async function loadCohort(db: Db, query: Query): Promise<Map<string, Pick<Person, 'id' | 'signup'>>> {
   if (query.segments.length) {
     const population = await loadPopulation(db, query)
     return new Map([...population.persons].filter(([, p]) => p.signup >= query.from && p.signup < query.to))
   }
   const rows = await db.kysely
     .selectFrom('persons')
-    .select(['person', 'signup_time', 'first_time'])
+    .select(['person', 'signup_time'])
     .where('project_id', '=', query.project.id)
     .where('signup_time', '>=', query.from)
     .where('signup_time', '<', query.to)
     .execute()
-  return new Map(rows.map((r) => [r.person, { id: r.person, signup: r.signup_time, first: r.first_time }]))
+  return new Map(rows.map((r) => [r.person, { id: r.person, signup: r.signup_time }]))
 }
 
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */
