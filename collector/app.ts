@@ -13,6 +13,7 @@ import { createWriter } from './db/writer'
 import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } from './http'
 import { dashboard } from './dashboard/index'
 import { openapi } from './openapi'
+import { servedSurveys } from './surveys'
 import { createRateLimiter, defaultRateLimit, type RateLimit } from './ratelimit'
 import { ingestRoutes } from './routes/ingest'
 import { metricRoutes } from './routes/metrics'
@@ -51,7 +52,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
 
   app.get('/v1/surveys', (c) => {
     const project = writeProject(keys, c, c.req.query('writeKey'))
-    const body = JSON.stringify({ surveys: project.surveys.filter((s) => s.active !== false) })
+    const body = JSON.stringify({ surveys: servedSurveys(project.surveys, project.activation?.valueEvent) })
     const tag = etag(body)
     c.header('Cache-Control', 'max-age=60')
     c.header('ETag', tag)

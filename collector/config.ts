@@ -3,6 +3,7 @@
 // mistake is reported with the file, the path and the fix.
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { Id, SurveySchema } from './surveys'
 
 /** A key, or `env:NAME` to read it from the environment. */
 const Secret = z.string().min(1, 'must not be empty')
@@ -18,7 +19,6 @@ const Origin = z.string().refine(
   { message: 'must be an exact origin, scheme://host[:port] with no path or trailing slash, e.g. "https://app.example.com"' },
 )
 
-const Id = z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, 'must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit')
 const Named = z.strictObject({ id: Id, name: z.string().min(1), event: z.string().min(1).optional() })
 
 export const alertCauses = ['detractor', 'low_csat', 'at_risk', 'usage_drop'] as const
@@ -33,8 +33,8 @@ const Project = z.strictObject({
   activation: z.strictObject({ valueEvent: z.string().min(1) }).optional(),
   onboarding: z.strictObject({ steps: z.array(Named) }).default({ steps: [] }),
   features: z.array(Named).default([]),
-  // a survey's wording, targeting and display options are the widget's to define
-  surveys: z.array(z.looseObject({ id: Id, type: z.enum(['nps', 'csat', 'ces']) })).default([]),
+  // a survey's wording, targeting and display options are the widget's to define (widget/types.ts)
+  surveys: z.array(SurveySchema).default([]),
   webhooks: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }), on: z.array(z.enum(alertCauses)).min(1) })).default([]),
   health: z
     .strictObject({
@@ -71,6 +71,10 @@ export const ConfigSchema = z
       unique(p.onboarding.steps, (s) => s.id, ctx, (s) => ['projects', i, 'onboarding', 'steps', s, 'id'], 'step id')
       unique(p.features, (f) => f.id, ctx, (f) => ['projects', i, 'features', f, 'id'], 'feature id')
       unique(p.surveys, (s) => s.id, ctx, (s) => ['projects', i, 'surveys', s, 'id'], 'survey id')
+      p.surveys.forEach((s, j) => {
+        if (s.targeting?.activation && !p.activation)
+          ctx.addIssue({ code: 'custom', path: ['projects', i, 'surveys', j, 'targeting', 'activation'], message: 'needs the project\'s "activation": { "valueEvent": "…" }: add it, or target an "event"' })
+      })
     })
   })
 
@@ -113,7 +117,7 @@ function resolveSecrets(config: Config, env: NodeJS.ProcessEnv, file: string): C
 export function parseConfig(json: unknown, file = 'northstar.config.json', env: NodeJS.ProcessEnv = process.env): Config {
   const result = ConfigSchema.safeParse(json)
   if (!result.success) {
-    const known = [...Object.keys(Project.shape), 'projects', 'steps', 'valueEvent', 'weights', 'url', 'on', 'id', 'name', 'event', 'type']
+    const known = [...Object.keys(Project.shape), 'projects', 'steps', 'valueEvent', 'weights', 'url', 'on', 'id', 'name', 'event', 'type', 'question', 'followUp', 'thankYou', 'active', 'targeting', 'display', 'step', 'activation', 'sessions', 'daysSinceSignup', 'traits', 'accountTraits', 'sample', 'delaySeconds', 'recontactDays', 'exact', 'prefix', 'regex', 'position', 'target', 'theme']
     const lines = result.error.issues.map((issue) => `${file}: ${path(issue.path)}: ${issue.message}${hint(issue, known)}`)
     throw new ConfigError(lines.join('\n'))
   }
