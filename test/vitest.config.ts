@@ -21,6 +21,17 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
+        test: {
+          name: 'widget',
+          include: ['test/widget/**/*.test.{ts,tsx}'],
+          // the real stylesheet, not vitest's empty stand-in for CSS
+          css: { include: [/theme\.css/] },
+          environment: 'happy-dom',
+          setupFiles: ['test/sdk/setup.ts'],
+        },
+      },
+      {
         // The same unit tests, run again on the built ESM bundle
         extends: true,
         resolve: { alias: [{ find: /^(\.\.\/)+sdk\/index$/, replacement: fileURLToPath(new URL('../dist/northstar.mjs', import.meta.url)) }] },
