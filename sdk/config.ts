@@ -1,5 +1,6 @@
 // Options of init(), their defaults, and the checks that name a misuse.
 import type { Store } from './storage'
+import type { SurveyOptions } from './surveys'
 
 export interface Options {
   /** The project's write key (wk_...), from northstar.config.json. */
@@ -24,6 +25,8 @@ export interface Options {
   filterBots?: boolean
   /** Warn in the console about dropped events and refused sends (default false). */
   debug?: boolean
+  /** Survey options (locale, theme, nonce, quiet period), or `false` to never fetch or show surveys (default on). */
+  surveys?: false | SurveyOptions
   /** Where the queue persists (default IndexedDB); tests pass a memory store. */
   store?: Store
 }

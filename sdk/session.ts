@@ -6,6 +6,7 @@ import type { Local } from './storage'
 export const IDLE = 30 * 60_000
 export const MAX_LENGTH = 24 * 60 * 60_000
 const KEY = 'northstar:session'
+const COUNT = 'northstar:sessions'
 
 interface Session {
   id: string
@@ -30,7 +31,11 @@ export function createSession(local: Local, now: () => number) {
     /** The current session's id, extended by this activity or started anew. */
     touch(t = now()): string {
       if (!live(cached, t)) cached = read() // another tab may have kept it alive
-      if (!live(cached, t)) save({ id: uuidv7(t), start: t, last: t })
+      if (!live(cached, t)) {
+        save({ id: uuidv7(t), start: t, last: t })
+        // how many sessions this browser has had, for survey targeting
+        local.set(COUNT, String(+local.get(COUNT)! + 1))
+      }
       // Writing on every event costs more than it tells: a second is plenty against a 30-minute timeout.
       else if (t - cached.last >= 1000) save({ ...cached, last: t })
       return cached!.id

@@ -7,12 +7,18 @@ import { createLock } from './lock'
 import { watchPageviews } from './pageviews'
 import { byteLength, createQueue, type FlushResult } from './queue'
 import { createSession } from './session'
-import { idbStore, localStore } from './storage'
+import { idbStore, localStore, type Local } from './storage'
+import { createSurveys } from './surveys'
+import { loadWidget } from './widget'
 import type { Message, MessageType, PageContext, Properties } from './wire'
 
 const ANONYMOUS_ID = 'northstar:anonymousId'
 const USER_ID = 'northstar:userId'
 const OPTED_OUT = 'northstar:optOut'
+/** Person and account traits, kept for survey targeting. */
+const TRAITS = 'northstar:traits'
+const GROUP_TRAITS = 'northstar:groupTraits'
+const GROUP = 'northstar:groupId'
 /** The collector refuses larger messages (DESIGN.md). */
 const MAX_MESSAGE = 32 * 1024
 const library = { name: 'northstar', version: __VERSION__ }
@@ -33,6 +39,8 @@ export interface Client {
   /** Stops all tracking in this browser and clears the queue; remembered across pages. */
   optOut(): void
   optIn(): void
+  /** Shows survey `id` now, whatever its targeting, unless this person answered it and its recontact period has not passed. */
+  showSurvey(id: string): void
   /** Removes every listener and hook (tests, and apps that unmount the SDK). */
   shutdown(): void
 }
@@ -56,6 +64,17 @@ function check(call: string, what: string, value: unknown, optional = false) {
   if (!ok) throw new TypeError(`northstar.${call}: ${what} must be ${what == 'properties' || what == 'traits' ? 'an object' : 'a string of 1 to 200 characters'}`)
 }
 
+/** Traits are merged as the collector merges them: a later call overrides the keys it names. */
+function merge(local: Local, key: string, traits: Properties | undefined) {
+  let kept = {}
+  try {
+    kept = JSON.parse(local.get(key)!) ?? {}
+  } catch {
+    // unreadable (another script wrote it): start over
+  }
+  if (traits) local.set(key, JSON.stringify({ ...kept, ...traits }))
+}
+
 export function createClient(options: Options): Client {
   const config = configure(options)
   const local = localStore()
@@ -76,6 +95,7 @@ export function createClient(options: Options): Client {
     warn,
   })
   const session = createSession(local, now)
+  const forgetTraits = () => [TRAITS, GROUP_TRAITS, GROUP].forEach((key) => local.remove(key))
   const blocked = privacyBlocks(config)
 
   let userId: string | undefined
@@ -124,7 +144,10 @@ export function createClient(options: Options): Client {
       const rest = JSON.stringify(fields) // {"event":…,"properties":…}
       const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''},"context":${contextOf[2]}}`
       if (json.length > MAX_MESSAGE / 3 && byteLength(json) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
-      else queue.push(messageId, json)
+      else {
+        queue.push(messageId, json)
+        surveys?.consider(fields.event, fields.properties)
+      }
     } catch (error) {
       warn(`Ignoring ${type}: ${error}`) // e.g. properties with a cycle
     }
@@ -149,13 +172,22 @@ export function createClient(options: Options): Client {
       check('identify', 'traits', traits, true)
       if (id != userId && !optedOut) {
         local.set(USER_ID, id)
+        forgetTraits() // another person's
         load()
       }
+      if (!optedOut) merge(local, TRAITS, traits)
       send('identify', { traits })
     },
     group(groupId, traits) {
       check('group', 'groupId', groupId)
       check('group', 'traits', traits, true)
+      if (!optedOut) {
+        if (local.get(GROUP) != groupId) {
+          local.set(GROUP, groupId)
+          local.remove(GROUP_TRAITS) // another account's
+        }
+        merge(local, GROUP_TRAITS, traits)
+      }
       send('group', { groupId, traits })
     },
     page(name, properties) {
@@ -175,17 +207,23 @@ export function createClient(options: Options): Client {
     reset() {
       local.remove(USER_ID)
       local.remove(ANONYMOUS_ID)
+      forgetTraits()
       session.reset()
       load()
     },
     optOut() {
       local.set(OPTED_OUT, '1')
       optedOut = true
+      forgetTraits()
       queue.clear()
     },
     optIn() {
       local.remove(OPTED_OUT)
       optedOut = false
+    },
+    showSurvey(id) {
+      check('showSurvey', 'id', id)
+      if (!blocked && !optedOut) surveys?.show(id)
     },
     shutdown() {
       queue.stop()
@@ -198,6 +236,22 @@ export function createClient(options: Options): Client {
     },
   }
 
+  const surveys =
+    config.surveys === false
+      ? undefined
+      : createSurveys({
+          url: `${config.host}/v1/surveys?writeKey=${encodeURIComponent(config.writeKey)}`,
+          local,
+          options: config.surveys ?? {},
+          load: () => loadWidget(config.host, config.surveys ? config.surveys.nonce : undefined),
+          emit(event, properties) {
+            client.track(event, properties)
+            queue.flush()
+          },
+          warn,
+          now,
+          allowed: () => !blocked && !optedOut,
+        })
   const engagement = config.engagement ? createEngagement((engagedMs) => send('track', { event: '$engagement', properties: { engagedMs } }), now) : undefined
   addEventListener('storage', onStorage)
   addEventListener('pagehide', onHide)

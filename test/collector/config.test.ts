@@ -23,15 +23,19 @@ describe('northstar.config.json', () => {
           activation: { valueEvent: 'Report Shared' },
           onboarding: { steps: [{ id: 'create_project', name: 'Create a project' }, { id: 'connect', name: 'Connect', event: 'Integration Connected' }] },
           features: [{ id: 'api_access', name: 'API access', event: 'API Key Created' }],
-          surveys: [{ id: 'nps-main', type: 'nps', question: '...', trigger: { after: 'Report Shared' } }],
+          surveys: [{ id: 'nps-main', type: 'nps', question: '...', targeting: { activation: true } }],
           webhooks: [{ url: 'https://hooks.example/x', on: ['detractor'] }],
           health: { weights: { usage: 40, engagement: 30, support: 20, payments: 10 } },
         }),
       ],
     })
-    expect(config.projects[0]!.surveys[0]).toMatchObject({ trigger: { after: 'Report Shared' } }) // the widget's own keys are kept
+    expect(config.projects[0]!.surveys[0]).toMatchObject({ targeting: { activation: true } })
     const minimal = parseConfig({ projects: [project()] }).projects[0]!
     expect(minimal).toMatchObject({ previousWriteKeys: [], allowedOrigins: [], features: [], onboarding: { steps: [] }, health: { weights: { usage: 40 } } })
+  })
+
+  test("accepts the example app's config as it ships", () => {
+    expect(loadConfig('examples/script-tag/northstar.config.json', {}).projects.map((p) => p.surveys.length)).toEqual([3])
   })
 
   test('names the file, the path and the fix for each mistake', () => {

@@ -4,6 +4,7 @@
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import type { Batch, Message } from '../../sdk/wire'
+import type { Survey } from '../../widget/types'
 
 export const host = 'https://collector.test'
 
@@ -14,7 +15,10 @@ export function fakeCollector() {
   /** When each batch arrived, by the (possibly fake) clock. */
   const times: number[] = []
   const answers: Answer[] = []
+  /** What GET /v1/surveys serves: none unless a test adds some. */
+  const surveys: Survey[] = []
   const server = setupServer(
+    http.get(`${host}/v1/surveys`, () => HttpResponse.json({ surveys })),
     http.post(`${host}/v1/batch`, async ({ request }) => {
       const body = JSON.parse(await request.text()) as Batch
       batches.push(body)
@@ -30,6 +34,7 @@ export function fakeCollector() {
     server,
     batches,
     times,
+    surveys,
     /** Queue the next answers, in order. */
     answer: (...next: Answer[]) => void answers.push(...next),
     messages: (): Message[] => batches.flatMap((b) => b.batch),
@@ -38,6 +43,7 @@ export function fakeCollector() {
       batches.length = 0
       times.length = 0
       answers.length = 0
+      surveys.length = 0
     },
   }
 }

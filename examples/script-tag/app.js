@@ -1,0 +1,11 @@
+// What a real app calls; each click stands for a moment in a customer's journey.
+const on = (id, fn) => document.getElementById(id).addEventListener('click', fn)
+on('login', () => northstar.identify('user-1', { plan: 'pro', createdAt: new Date().toISOString() }))
+on('create', () => northstar.step('create_project'))
+on('share', () => northstar.track('Report Shared', { reportId: 'r1' }))
+on('export', () => {
+  northstar.feature('export_csv')
+  northstar.step('export_done')
+})
+on('ces', () => northstar.showSurvey('ces-setup'))
+on('logout', () => northstar.reset())

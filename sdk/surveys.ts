@@ -1,0 +1,135 @@
+// Survey eligibility: which of the project's surveys (GET /v1/surveys) is due
+// for this person, now, on this page. Nothing of the widget is loaded until one
+// is. What a person has seen, answered and been sampled for is kept per person
+// in localStorage, so it survives reloads and holds across tabs.
+import type { MountOptions, Survey, Widget, WidgetEvent } from '../widget/types'
+import type { Local } from './storage'
+import type { Properties } from './wire'
+
+export interface SurveyOptions extends Omit<MountOptions, 'on'> {
+  /** Days after any survey was shown before another may be (default 14). */
+  quietDays?: number
+}
+
+interface Deps {
+  url: string
+  local: Local
+  options: SurveyOptions
+  /** The widget chunk (sdk/widget.ts). */
+  load(): Promise<Widget>
+  /** Tracks a `$survey_*` event and sends it at once. */
+  emit(event: string, properties: Properties): void
+  warn(message: string): void
+  now(): number
+  /** False while the person opted out or the browser blocks tracking: no survey is shown then. */
+  allowed(): boolean
+}
+
+/** Per survey: when last shown, when last answered, and the sticky sample roll (1 in, 0 out). */
+type Seen = [shown?: number, answered?: number, sampled?: number]
+/** `q` is when any survey was last shown: the global quiet period runs from it. */
+interface State {
+  q?: number
+  s: Record<string, Seen>
+}
+
+const DAY = 864e5
+const get = (local: Local, key: string) => {
+  try {
+    return JSON.parse(local.get(`northstar:${key}`)!)
+  } catch {
+    return null
+  }
+}
+
+export function createSurveys({ url, local, options, load, emit, warn, now, allowed }: Deps) {
+  let surveys: Survey[] = []
+  let busy = false
+  const key = () => `surveys:${local.get('northstar:userId') || local.get('northstar:anonymousId')}`
+  // A visitor who signs in is the same person: until the user has a state of their own, the anonymous one holds.
+  const read = (): State => get(local, key()) ?? get(local, `surveys:${local.get('northstar:anonymousId')}`) ?? { s: {} }
+  const save = (state: State) => local.set(`northstar:${key()}`, JSON.stringify(state))
+  /** Not seen before, or seen (shown, dismissed or answered) longer ago than the recontact period allows. */
+  const again = (s: Survey, at: number | undefined, t: number) => at == null || t - at >= (s.targeting?.recontactDays ?? Infinity) * DAY
+  /** Seen too recently, or another survey was shown within the global quiet period. */
+  const throttled = (s: Survey, state: State, t: number) => !again(s, state.s[s.id]?.[0], t) || t - (state.q ?? -Infinity) < (options.quietDays ?? 14) * DAY
+
+  /** Every targeting rule holds, the survey is not throttled, and `event` is its trigger (none for page-level surveys). */
+  function due(s: Survey, t: number, event?: string, properties?: Properties): boolean {
+    const g = s.targeting ?? {}
+    if ((g.event ?? (g.step && '$step')) != event || (g.step && properties?.step != g.step)) return false
+    const state = read()
+    if (throttled(s, state, t)) return false
+    const { href, pathname } = location
+    const match = g.url ?? {}
+    const at = (v: string) => (v[0] == '/' ? pathname : href)
+    if ((match.exact != null && at(match.exact) != match.exact) || (match.prefix != null && !at(match.prefix).startsWith(match.prefix))) return false
+    if (match.regex != null && !new RegExp(match.regex).test(href)) return false
+    if ((g.sessions ?? 0) > (+local.get('northstar:sessions')! || 0)) return false
+    const traits = get(local, 'traits') ?? {}
+    if (g.daysSinceSignup && t - (Date.parse(traits.createdAt) || firstVisit(local)) < g.daysSinceSignup * DAY) return false
+    const equal = (want: object | undefined, have: Record<string, unknown>) => Object.entries(want ?? {}).every(([k, v]) => have[k] === v)
+    if (!equal(g.traits, traits) || !equal(g.accountTraits, get(local, 'groupTraits') ?? {})) return false
+    if (g.sample != null) {
+      // A person not sampled stays unsampled: rolled once, then kept.
+      const seen = (state.s[s.id] ??= [])
+      if (seen[2] == null) {
+        seen[2] = +(Math.random() * 100 < g.sample)
+        save(state)
+      }
+      if (!seen[2]) return false
+    }
+    return true
+  }
+
+  function show(s: Survey) {
+    busy = true
+    let unmount: (() => void) | undefined
+    const properties = { surveyId: s.id, type: s.type }
+    const on = (e: WidgetEvent) => {
+      const t = now()
+      const state = read()
+      const seen = (state.s[s.id] ??= [])
+      if (e.kind == 'shown') (state.q = seen[0] = t), emit('$survey_shown', properties)
+      if (e.kind == 'dismissed') emit('$survey_dismissed', properties)
+      if (e.kind == 'response') (seen[1] = t), emit('$survey_response', { ...properties, score: e.score, comment: e.comment })
+      if (e.kind == 'closed') unmount?.(), (busy = false)
+      save(state)
+    }
+    load()
+      .then((widget) => (unmount = widget.mount(s, { ...options, on })))
+      .catch((error) => {
+        busy = false
+        warn(`Ignoring survey ${s.id}: ${error}`)
+      })
+  }
+
+  const ready = fetch(url)
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`GET /v1/surveys answered ${r.status}`))))
+    .then((body: { surveys: Survey[] }) => ((surveys = body.surveys), consider()))
+    .catch((error) => warn(`No surveys: ${error}`))
+
+  /** After a tracked event, or with none after a page view or identify: shows the first survey that is due, after its delay. */
+  function consider(event?: string, properties?: Properties) {
+    const t = now()
+    const s = !busy && allowed() && surveys.find((s) => due(s, t, event, properties))
+    if (!s) return
+    busy = true
+    // Checked again when the delay is over: another tab may have shown one meanwhile.
+    setTimeout(() => (!allowed() || throttled(s, read(), now()) ? (busy = false) : show(s)), (s.targeting?.delaySeconds ?? 0) * 1000)
+  }
+
+  return {
+    consider,
+    /** Shows survey `id` now, whatever its targeting, unless it was answered and recontact does not allow it yet. */
+    show: (id: string) =>
+      ready.then(() => {
+        const s = surveys.find((s) => s.id == id)
+        if (!s) warn(`Ignoring showSurvey(${id}): no active survey with that id`)
+        else if (!busy && again(s, read().s[id]?.[1], now())) show(s)
+      }),
+  }
+}
+
+/** The anonymous id is a UUIDv7: its first 48 bits are the first visit, in ms. */
+const firstVisit = (local: Local) => parseInt(local.get('northstar:anonymousId')!.replace('-', '').slice(0, 12), 16)
