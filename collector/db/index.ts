@@ -5,6 +5,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
+import { startCheckpointer } from './checkpointer'
 import { migrations } from './migrations'
 import type { Tables } from './schema'
 
@@ -63,10 +64,8 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     database.pragma('journal_mode = WAL')
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     database.pragma('busy_timeout = 5000')
-    // Checkpoint every 40 MB of WAL, not every 4 MB: the state tables' hot pages change in many
-    // commits between two checkpoints and are copied back once (bench/ingest.mjs --profile: commits,
-    // checkpoints included, were half the time of a write at the default)
-    database.pragma('wal_autocheckpoint = 10000')
+    // Checkpoints off the commit path, in a worker thread (a memory database has no WAL)
+    const stopCheckpointer = file == ':memory:' ? async () => {} : startCheckpointer(database, file)
     // Statistics for the query planner, or it reads a window's events by time rather than by name
     // (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
     database.pragma('analysis_limit = 1000')
@@ -78,7 +77,10 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
       jsonNumber: (column, path) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
       optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
-      close: () => kysely.destroy(),
+      close: async () => {
+        await stopCheckpointer()
+        await kysely.destroy()
+      },
     }
   }
   await migrate(db)

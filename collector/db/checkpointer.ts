@@ -1,0 +1,57 @@
+// SQLite copies the WAL back into the database file at a checkpoint, and by
+// default the commit that crosses the threshold does it, so that one request
+// waits for the copy (bench/ingest.mjs --profile: commits, checkpoints included,
+// were half the time of a write). Here a worker thread with its own connection
+// checkpoints instead, PASSIVE (never waiting for the writer, never blocking it),
+// and the writer's own automatic checkpoints are off.
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type SQLite from 'better-sqlite3'
+
+/** How often the worker checkpoints; a passive checkpoint with nothing to copy costs microseconds. */
+const EVERY_MS = 250
+/** Past this many WAL pages (80 MB) the worker waits for the writer to let a checkpoint catch up. */
+const LIMIT_PAGES = 20_000
+/** Should the worker stop, the writer checkpoints again itself, as often as it did before (40 MB of WAL). */
+const FALLBACK_PAGES = 10_000
+
+// An eval'd worker is a CommonJS script: it gets better-sqlite3 by the path this module resolves.
+const source = `
+const { parentPort, workerData } = require('node:worker_threads')
+const db = new (require(workerData.sqlite))(workerData.file)
+db.pragma('busy_timeout = 0')
+const timer = setInterval(() => {
+  try {
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
+    // The WAL starts over only once a checkpoint has caught up with the writer; under a
+    // sustained load it may not, so past the limit wait for a gap between commits (RESTART).
+    if (log > workerData.limit) {
+      db.pragma('busy_timeout = 5000')
+      db.pragma('wal_checkpoint(RESTART)')
+      db.pragma('busy_timeout = 0')
+    }
+  } catch {
+    // busy: the next round copies it
+  }
+}, workerData.every)
+parentPort.on('message', () => {
+  clearInterval(timer)
+  db.close()
+  parentPort.close()
+})
+`
+
+/** Starts checkpointing `file` in a worker thread; resolves the returned stop() once the worker is gone. */
+export function startCheckpointer(database: SQLite.Database, file: string): () => Promise<void> {
+  database.pragma('wal_autocheckpoint = 0')
+  const fallback = () => database.open && database.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`)
+  const worker = new Worker(source, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, every: EVERY_MS, limit: LIMIT_PAGES } })
+  worker.unref() // it never keeps the process alive
+  worker.on('error', fallback)
+  const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()))
+  return () => {
+    worker.ref() // now the process waits for it to close its connection
+    worker.postMessage('stop')
+    return exited
+  }
+}

@@ -1,0 +1,38 @@
+// SQLite checkpoints run in a worker thread, off the commit path: what is
+// committed reaches the database file itself without the writer copying it.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { sql } from 'kysely'
+import { afterEach, expect, test } from 'vitest'
+import { openDb } from '../../collector/db/index'
+import { until } from '../e2e/helpers'
+
+const dirs: string[] = []
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+/** The quarantined rows as the database file alone has them, without its WAL: a copy read on its own. */
+function inFileAlone(file: string): number {
+  const copy = `${file}.copy`
+  copyFileSync(file, copy)
+  const db = new SQLite(copy, { readonly: true })
+  try {
+    const table = db.prepare("select 1 from sqlite_master where name = 'quarantine'").get()
+    return table ? (db.prepare('select count(*) as n from quarantine').get() as { n: number }).n : 0
+  } finally {
+    db.close()
+  }
+}
+
+test('copies committed writes into the database file from a worker, with the writer never checkpointing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
+  dirs.push(dir)
+  const file = join(dir, 'northstar.db')
+  const db = await openDb({ file })
+  expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely)).rows[0]!.wal_autocheckpoint).toBe(0)
+  for (let i = 0; i < 50; i++)
+    await db.kysely.insertInto('quarantine').values({ project_id: 'p', received_at: i, reason: 'test', payload: '{}' }).execute()
+  await until(() => inFileAlone(file) == 50, 'the rows in the database file itself', { timeout: 10_000 })
+  await db.close() // and the worker with it: the test runner would hang on a live thread otherwise
+})
