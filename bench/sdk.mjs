@@ -141,9 +141,9 @@ const server = createServer((req, res) => {
         stats.paths.add(`${req.method} ${url.pathname.slice(run[0].length - 1)}`)
         stats.last = performance.now()
       }
-      // Enough for either SDK to carry on: northstar reads only the status; posthog-js accepts an empty config.
+      // Enough for either SDK to carry on: northstar reads the status and a project without surveys; posthog-js accepts an empty config.
       res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-      return res.end(url.pathname.endsWith('.js') ? '' : '{"status":1}')
+      return res.end(url.pathname.endsWith('.js') ? '' : url.pathname.endsWith('/v1/surveys') ? '{"surveys":[]}' : '{"status":1}')
     }
     const page = /^\/page\/([\w-]+)\/(\d+)$/.exec(url.pathname)
     if (page) {

@@ -106,7 +106,8 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
 
   const ready = fetch(url)
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`GET /v1/surveys answered ${r.status}`))))
-    .then((body: { surveys: Survey[] }) => ((surveys = body.surveys), consider()))
+    // Anything but a list (another server on that path) is no surveys, not an error on every event.
+    .then((body: { surveys?: unknown }) => ((surveys = Array.isArray(body?.surveys) ? body.surveys : []), consider()))
     .catch((error) => warn(`No surveys: ${error}`))
 
   /** After a tracked event, or with none after a page view or identify: shows the first survey that is due, after its delay. */

@@ -1,4 +1,4 @@
-import { http } from 'msw'
+import { http, HttpResponse } from 'msw'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi, type MockInstance } from 'vitest'
 import type { Options } from '../../sdk/index'
 import type { Survey } from '../../widget/types'
@@ -556,5 +556,15 @@ describe('off, opted out, failing', () => {
     c.flush() // awaited, it would wait on the fake clock
     await until(() => expect(collector.messages().map((m) => m.event ?? m.type)).toEqual(['page', 'Report Shared']))
     expect(shown()).toEqual([])
+  })
+
+  test('takes an answer without a list of surveys (another server on that path) as none, and tracks without a warning', async () => {
+    collector.server.use(http.get(`${host}/v1/surveys`, () => HttpResponse.json({ status: 1 })))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const c = await load({ debug: true })
+    c.track('Report Shared')
+    c.flush()
+    await until(() => expect(collector.messages().map((m) => m.event ?? m.type)).toEqual(['Report Shared']))
+    expect(warn).not.toHaveBeenCalled()
   })
 })
