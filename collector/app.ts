@@ -52,7 +52,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
 
   app.get('/v1/surveys', (c) => {
     const project = writeProject(keys, c, c.req.query('writeKey'))
-    const body = JSON.stringify({ surveys: servedSurveys(project.surveys, project.activation?.valueEvent) })
+    const body = JSON.stringify({ surveys: servedSurveys(project.surveys, project.onboarding.steps, project.activation?.valueEvent) })
     const tag = etag(body)
     c.header('Cache-Control', 'max-age=60')
     c.header('ETag', tag)

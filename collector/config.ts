@@ -3,7 +3,7 @@
 // mistake is reported with the file, the path and the fix.
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { Id, SurveySchema } from './surveys'
+import { BANDS, Id, SurveySchema } from './surveys'
 
 /** A key, or `env:NAME` to read it from the environment. */
 const Secret = z.string().min(1, 'must not be empty')
@@ -72,8 +72,17 @@ export const ConfigSchema = z
       unique(p.features, (f) => f.id, ctx, (f) => ['projects', i, 'features', f, 'id'], 'feature id')
       unique(p.surveys, (s) => s.id, ctx, (s) => ['projects', i, 'surveys', s, 'id'], 'survey id')
       p.surveys.forEach((s, j) => {
+        const at = (...path: PropertyKey[]) => ['projects', i, 'surveys', j, ...path]
         if (s.targeting?.activation && !p.activation)
-          ctx.addIssue({ code: 'custom', path: ['projects', i, 'surveys', j, 'targeting', 'activation'], message: 'needs the project\'s "activation": { "valueEvent": "…" }: add it, or target an "event"' })
+          ctx.addIssue({ code: 'custom', path: at('targeting', 'activation'), message: 'needs the project\'s "activation": { "valueEvent": "…" }: add it, or target an "event"' })
+        const step = s.targeting?.step
+        if (step && !p.onboarding.steps.some((x) => x.id == step))
+          ctx.addIssue({ code: 'custom', path: at('targeting', 'step'), message: `names no step of onboarding.steps: use one of their ids (${p.onboarding.steps.map((x) => `"${x.id}"`).join(', ') || 'none yet'})` })
+        const bands: readonly string[] = BANDS[s.type]
+        if (s.followUp && typeof s.followUp == 'object')
+          for (const band of Object.keys(s.followUp))
+            if (['detractor', 'passive', 'promoter', 'low', 'high'].includes(band) && !bands.includes(band))
+              ctx.addIssue({ code: 'custom', path: at('followUp', band), message: `is not a band of a ${s.type.toUpperCase()} survey: use ${bands.map((b) => `"${b}"`).join(', ')}` })
       })
     })
   })

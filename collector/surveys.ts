@@ -6,7 +6,9 @@ import type { Survey as SurveyType } from '../widget/types'
 
 /** A config id: of a project, step, feature or survey. */
 export const Id = z.string().regex(/^[A-Za-z0-9][\w.-]{0,63}$/, 'must be 1 to 64 letters, digits, "_", "-" or ".", starting with a letter or digit')
-const Text = z.union([z.string().min(1), z.record(z.string(), z.string().min(1))], { error: 'must be a text, or an object of texts by locale such as { "en": "…", "de": "…" }' })
+/** A BCP 47 tag as locales are keyed: "en", "de-AT", "zh-Hant-TW". */
+const LocaleTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)
+const Text = z.union([z.string().min(1), z.record(LocaleTag, z.string().min(1))], { error: 'must be a text, or an object of texts by locale such as { "en": "…", "de": "…" }' })
 const Count = z.number().int().min(0)
 const Value = z.union([z.string(), z.number(), z.boolean()])
 const Color = z.string().min(1)
@@ -76,9 +78,29 @@ export const SurveySchema = z.strictObject({
 
 export type Survey = z.infer<typeof SurveySchema>
 
-/** The surveys `GET /v1/surveys` serves: the active ones, with `activation` resolved to the project's value event. */
-export function servedSurveys(surveys: Survey[], valueEvent: string | undefined): Survey[] {
+/** The score bands a follow-up can name, per survey type. */
+export const BANDS = { nps: ['detractor', 'passive', 'promoter'], csat: ['low', 'high'], ces: ['low', 'high'] } as const
+
+interface Step {
+  id: string
+  event?: string | undefined
+}
+
+/**
+ * The surveys `GET /v1/surveys` serves: the active ones, with their trigger as the SDK matches it.
+ * A step is done by its `$step` id or by the event it names, so a step trigger carries both;
+ * activation is the value event, which may name a step.
+ */
+export function servedSurveys(surveys: Survey[], steps: Step[], valueEvent: string | undefined): Survey[] {
+  const trigger = (stepOrEvent: { step?: string; event?: string }) => {
+    const step = steps.find((s) => s.id == (stepOrEvent.step ?? stepOrEvent.event))
+    return step ? { step: step.id, ...(step.event && { event: step.event }) } : stepOrEvent
+  }
   return surveys
     .filter((s) => s.active !== false)
-    .map((s) => (s.targeting?.activation ? { ...s, targeting: { ...s.targeting, event: valueEvent } } : s))
+    .map((s) => {
+      const t = s.targeting
+      if (!t?.activation && !t?.step) return s
+      return { ...s, targeting: { ...t, ...trigger(t.activation ? { event: valueEvent } : { step: t.step }) } }
+    })
 }

@@ -5,7 +5,7 @@ on('create', () => northstar.step('create_project'))
 on('share', () => northstar.track('Report Shared', { reportId: 'r1' }))
 on('export', () => {
   northstar.feature('export_csv')
-  northstar.step('export_done')
+  northstar.track('CSV Exported')
 })
 on('ces', () => northstar.showSurvey('ces-setup'))
 on('logout', () => northstar.reset())

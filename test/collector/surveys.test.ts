@@ -74,6 +74,20 @@ describe('surveys in northstar.config.json', () => {
       'northstar.config.json: projects[0].surveys[2].display: an inline survey needs "target" (a CSS selector of the element to render in), and only an inline one',
       'northstar.config.json: projects[0].surveys[3].targeting.url: must give exactly one of exact, prefix or regex',
       'northstar.config.json: projects[0].surveys[4].targeting: Unrecognized key: "after" (remove it: the config file accepts only the keys in DESIGN.md)',
+      'northstar.config.json: projects[0].surveys[1].targeting.step: names no step of onboarding.steps: use one of their ids (none yet)',
+    ])
+  })
+
+  test('refuses a follow-up band the survey type does not have, and a misspelt one', () => {
+    expect(problems([{ id: 'a', type: 'nps', followUp: { low: 'Why?' } }, { id: 'b', type: 'nps', followUp: { detractor: 'Why?', promotor: 'Yay' } }])).toEqual([
+      'northstar.config.json: projects[0].surveys[1].followUp: Unrecognized key: "promotor" (remove it: the config file accepts only the keys in DESIGN.md)',
+      'northstar.config.json: projects[0].surveys[0].followUp.low: is not a band of a NPS survey: use "detractor", "passive", "promoter"',
+    ])
+  })
+
+  test('refuses a step trigger that names no onboarding step', () => {
+    expect(problems([{ id: 'a', type: 'ces', targeting: { step: 'conect' } }], { onboarding: { steps: [{ id: 'connect', name: 'Connect' }] } })).toEqual([
+      'northstar.config.json: projects[0].surveys[0].targeting.step: names no step of onboarding.steps: use one of their ids ("connect")',
     ])
   })
 
@@ -89,6 +103,27 @@ describe('surveys in northstar.config.json', () => {
 })
 
 describe('GET /v1/surveys', () => {
+  const served = async (project: Record<string, unknown>) => {
+    const app = createApp({ db: {} as Db, config: parseConfig({ projects: [{ id: 'p', name: 'P', writeKey: 'wk_p', readKey: 'rk_p', ...project }] }) })
+    return ((await (await app.request('/v1/surveys?writeKey=wk_p')).json()) as { surveys: { targeting?: object }[] }).surveys.map((s) => s.targeting)
+  }
+
+  test('serves a step trigger with the event that also completes the step', async () => {
+    const steps = [{ id: 'connect', name: 'Connect', event: 'Integration Connected' }, { id: 'invite', name: 'Invite' }]
+    expect(await served({ onboarding: { steps }, surveys: [{ id: 'a', type: 'ces', targeting: { step: 'connect' } }, { id: 'b', type: 'ces', targeting: { step: 'invite' } }] })).toEqual([
+      { step: 'connect', event: 'Integration Connected' },
+      { step: 'invite' },
+    ])
+  })
+
+  test('serves an activation trigger as the step the value event names', async () => {
+    const steps = [{ id: 'share', name: 'Share', event: 'Report Shared' }]
+    expect(await served({ onboarding: { steps }, activation: { valueEvent: 'share' }, surveys: [{ id: 'a', type: 'nps', targeting: { activation: true } }] })).toEqual([
+      { activation: true, step: 'share', event: 'Report Shared' },
+    ])
+  })
+
+
   const config = parseConfig({
     projects: [
       project(
