@@ -2,8 +2,9 @@
 // default the commit that crosses the threshold does it, so that one request
 // waits for the copy (bench/ingest.mjs --profile: commits, checkpoints included,
 // were half the time of a write). Here a worker thread with its own connection
-// checkpoints instead, PASSIVE (never waiting for the writer, never blocking it),
-// and the writer's own automatic checkpoints are off.
+// checkpoints instead, PASSIVE (never waiting for the writer, never blocking it;
+// only past a size limit does it wait for a gap between commits), and the
+// writer's own automatic checkpoints are off.
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type SQLite from 'better-sqlite3'
@@ -30,8 +31,10 @@ const timer = setInterval(() => {
       db.pragma('wal_checkpoint(RESTART)')
       db.pragma('busy_timeout = 0')
     }
-  } catch {
-    // busy: the next round copies it
+  } catch (error) {
+    // busy: the next round copies it; anything else (I/O, a read-only file) ends the worker,
+    // and the writer checkpoints itself again
+    if (!/^SQLITE_(BUSY|LOCKED)/.test(error.code)) throw error
   }
 }, workerData.every)
 parentPort.on('message', () => {

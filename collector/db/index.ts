@@ -83,8 +83,13 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       },
     }
   }
-  await migrate(db)
-  await db.optimize()
+  try {
+    await migrate(db)
+    await db.optimize()
+  } catch (error) {
+    await db.close() // and SQLite's checkpoint worker with it
+    throw error
+  }
   return db
 }
 

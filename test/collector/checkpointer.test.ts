@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, expect, test } from 'vitest'
+import { startCheckpointer } from '../../collector/db/checkpointer'
 import { openDb } from '../../collector/db/index'
 import { until } from '../e2e/helpers'
 
@@ -35,4 +36,17 @@ test('copies committed writes into the database file from a worker, with the wri
     await db.kysely.insertInto('quarantine').values({ project_id: 'p', received_at: i, reason: 'test', payload: '{}' }).execute()
   await until(() => inFileAlone(file) == 50, 'the rows in the database file itself', { timeout: 10_000 })
   await db.close() // and the worker with it: the test runner would hang on a live thread otherwise
+})
+
+test('lets the writer checkpoint again when the worker fails', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
+  dirs.push(dir)
+  const database = new SQLite(join(dir, 'northstar.db'))
+  database.pragma('journal_mode = WAL')
+  // the worker cannot open this file: it ends with an error at once
+  const stop = startCheckpointer(database, join(dir, 'missing', 'northstar.db'))
+  expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
+  await until(() => database.pragma('wal_autocheckpoint', { simple: true }) == 10_000, 'the writer checkpointing itself again', { timeout: 10_000 })
+  await stop()
+  database.close()
 })
