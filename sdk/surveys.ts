@@ -43,23 +43,31 @@ const get = (local: Local, key: string) => {
 }
 
 export function createSurveys({ url, local, options, load, emit, warn, now, allowed }: Deps) {
-  let surveys: Survey[] = []
+  /** Undefined until GET /v1/surveys has answered. */
+  let surveys: Survey[] | undefined
+  /** A survey is waiting out its delay or on screen: never two at once. */
   let busy = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let unmount: (() => void) | undefined
+  let stopped = false
+  /** Counts close(): a widget that finishes loading after one is not mounted. */
+  let closes = 0
   const key = () => `surveys:${local.get('northstar:userId') || local.get('northstar:anonymousId')}`
+  const valid = (state: State | null) => (state?.s && typeof state.s == 'object' ? state : null)
   // A visitor who signs in is the same person: until the user has a state of their own, the anonymous one holds.
-  const read = (): State => get(local, key()) ?? get(local, `surveys:${local.get('northstar:anonymousId')}`) ?? { s: {} }
+  const read = (): State => valid(get(local, key())) ?? valid(get(local, `surveys:${local.get('northstar:anonymousId')}`)) ?? { s: {} }
   const save = (state: State) => local.set(`northstar:${key()}`, JSON.stringify(state))
   /** Not seen before, or seen (shown, dismissed or answered) longer ago than the recontact period allows. */
   const again = (s: Survey, at: number | undefined, t: number) => at == null || t - at >= (s.targeting?.recontactDays ?? Infinity) * DAY
-  /** Seen too recently, or another survey was shown within the global quiet period. */
-  const throttled = (s: Survey, state: State, t: number) => !again(s, state.s[s.id]?.[0], t) || t - (state.q ?? -Infinity) < (options.quietDays ?? 14) * DAY
 
   /** Every targeting rule holds, the survey is not throttled, and `event` is its trigger (none for page-level surveys). */
   function due(s: Survey, t: number, event?: string, properties?: Properties): boolean {
     const g = s.targeting ?? {}
-    if ((g.event ?? (g.step && '$step')) != event || (g.step && properties?.step != g.step)) return false
+    // A step is done by its $step id or by the event it names (the collector serves both)
+    const fired = (g.event != null && event == g.event) || (g.step != null && event == '$step' && properties?.step == g.step)
+    if (g.event != null || g.step != null ? !fired : event != null) return false
     const state = read()
-    if (throttled(s, state, t)) return false
+    if (!again(s, state.s[s.id]?.[0], t) || t - (state.q ?? -Infinity) < (options.quietDays ?? 14) * DAY) return false
     const { href, pathname } = location
     const match = g.url ?? {}
     const at = (v: string) => (v[0] == '/' ? pathname : href)
@@ -82,42 +90,83 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     return true
   }
 
-  function show(s: Survey) {
-    busy = true
-    let unmount: (() => void) | undefined
-    const properties = { surveyId: s.id, type: s.type }
-    const on = (e: WidgetEvent) => {
+  /** What the widget reports, recorded for throttling and tracked; never throws into the widget's handlers. */
+  function record(s: Survey, e: WidgetEvent) {
+    try {
       const t = now()
       const state = read()
       const seen = (state.s[s.id] ??= [])
-      if (e.kind == 'shown') (state.q = seen[0] = t), emit('$survey_shown', properties)
+      const properties = { surveyId: s.id, type: s.type }
+      if (e.kind == 'shown') {
+        state.q = seen[0] = t
+        emit('$survey_shown', properties)
+      }
       if (e.kind == 'dismissed') emit('$survey_dismissed', properties)
-      if (e.kind == 'response') (seen[1] = t), emit('$survey_response', { ...properties, score: e.score, comment: e.comment })
-      if (e.kind == 'closed') unmount?.(), (busy = false)
+      if (e.kind == 'response') {
+        seen[1] = t
+        emit('$survey_response', { ...properties, score: e.score, comment: e.comment })
+      }
       save(state)
+      if (e.kind == 'closed') close()
+    } catch (error) {
+      warn(`Ignoring survey ${s.id}: ${error}`)
     }
+  }
+
+  function show(s: Survey) {
+    busy = true
+    const ticket = closes
     load()
-      .then((widget) => (unmount = widget.mount(s, { ...options, on })))
+      .then((widget) => {
+        if (!stopped && ticket == closes) unmount = widget.mount(s, { ...options, on: (e) => record(s, e) })
+      })
       .catch((error) => {
         busy = false
         warn(`Ignoring survey ${s.id}: ${error}`)
       })
   }
 
+  /** Takes the survey off the page, or stops one waiting out its delay: the person changed, or the client stopped. */
+  function close() {
+    closes++
+    clearTimeout(timer)
+    unmount?.()
+    unmount = undefined
+    busy = false
+  }
+
   const ready = fetch(url)
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`GET /v1/surveys answered ${r.status}`))))
     // Anything but a list (another server on that path) is no surveys, not an error on every event.
-    .then((body: { surveys?: unknown }) => ((surveys = Array.isArray(body?.surveys) ? body.surveys : []), consider()))
-    .catch((error) => warn(`No surveys: ${error}`))
+    .then((body: { surveys?: Survey[] }) => (surveys = Array.isArray(body?.surveys) ? body.surveys.filter((s) => s?.id && s.type) : []))
+    .catch((error) => {
+      surveys = []
+      warn(`No surveys: ${error}`)
+    })
+  ready.then(() => consider())
 
   /** After a tracked event, or with none after a page view or identify: shows the first survey that is due, after its delay. */
   function consider(event?: string, properties?: Properties) {
-    const t = now()
-    const s = !busy && allowed() && surveys.find((s) => due(s, t, event, properties))
+    // An event tracked before the surveys arrive (at init, or replayed from the snippet) still counts.
+    if (!surveys) return void ready.then(() => consider(event, properties))
+    if (busy || stopped || !allowed()) return
+    const dueNow = (s: Survey) => {
+      try {
+        return due(s, now(), event, properties)
+      } catch {
+        return false // e.g. a regex this browser cannot compile: that survey, not the others
+      }
+    }
+    const s = surveys.find(dueNow)
     if (!s) return
     busy = true
-    // Checked again when the delay is over: another tab may have shown one meanwhile.
-    setTimeout(() => (!allowed() || throttled(s, read(), now()) ? (busy = false) : show(s)), (s.targeting?.delaySeconds ?? 0) * 1000)
+    const person = key()
+    // Everything is checked again when the delay is over: another tab may have shown a survey,
+    // the page may have changed, or the person (reset, identify of another user).
+    timer = setTimeout(() => {
+      busy = false
+      if (!stopped && allowed() && key() == person && (!s.targeting?.delaySeconds || dueNow(s))) show(s)
+    }, (s.targeting?.delaySeconds ?? 0) * 1000)
   }
 
   return {
@@ -125,10 +174,15 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     /** Shows survey `id` now, whatever its targeting, unless it was answered and recontact does not allow it yet. */
     show: (id: string) =>
       ready.then(() => {
-        const s = surveys.find((s) => s.id == id)
+        const s = surveys!.find((s) => s.id == id)
         if (!s) warn(`Ignoring showSurvey(${id}): no active survey with that id`)
-        else if (!busy && again(s, read().s[id]?.[1], now())) show(s)
+        else if (!busy && !stopped && again(s, read().s[id]?.[1], now())) show(s)
       }),
+    close,
+    stop() {
+      stopped = true
+      close()
+    },
   }
 }
 

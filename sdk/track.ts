@@ -171,8 +171,12 @@ export function createClient(options: Options): Client {
       check('identify', 'userId', id)
       check('identify', 'traits', traits, true)
       if (id != userId && !optedOut) {
+        if (userId) {
+          // another user in this browser; a visitor who signs in stays the same person
+          forgetTraits()
+          surveys?.close()
+        }
         local.set(USER_ID, id)
-        forgetTraits() // another person's
         load()
       }
       if (!optedOut) merge(local, TRAITS, traits)
@@ -208,6 +212,7 @@ export function createClient(options: Options): Client {
       local.remove(USER_ID)
       local.remove(ANONYMOUS_ID)
       forgetTraits()
+      surveys?.close()
       session.reset()
       load()
     },
@@ -215,6 +220,7 @@ export function createClient(options: Options): Client {
       local.set(OPTED_OUT, '1')
       optedOut = true
       forgetTraits()
+      surveys?.close()
       queue.clear()
     },
     optIn() {
@@ -226,6 +232,7 @@ export function createClient(options: Options): Client {
       if (!blocked && !optedOut) surveys?.show(id)
     },
     shutdown() {
+      surveys?.stop()
       queue.stop()
       engagement?.stop()
       stopPageviews()

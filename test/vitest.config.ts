@@ -32,12 +32,17 @@ export default defineConfig({
         },
       },
       {
-        // The same unit tests, run again on the built ESM bundle
+        // The same unit tests, run again on the built ESM bundle and its widget chunk
         extends: true,
-        resolve: { alias: [{ find: /^(\.\.\/)+sdk\/index$/, replacement: fileURLToPath(new URL('../dist/northstar.mjs', import.meta.url)) }] },
+        resolve: {
+          alias: [
+            { find: /^(\.\.\/)+sdk\/index$/, replacement: fileURLToPath(new URL('../dist/northstar.mjs', import.meta.url)) },
+            { find: /^(\.\.\/)+widget\/index$/, replacement: fileURLToPath(new URL('../dist/northstar-widget.mjs', import.meta.url)) },
+          ],
+        },
         test: {
           name: 'dist',
-          include: ['test/sdk/{queue,session,engagement,pageviews,api}.test.ts'],
+          include: ['test/sdk/{queue,session,engagement,pageviews,api,surveys}.test.ts'],
           environment: 'happy-dom',
           setupFiles: ['test/sdk/setup.ts'],
         },

@@ -61,8 +61,10 @@ export const locales: Record<string, Strings> = {
 const RTL = ['ar', 'he', 'fa', 'ur']
 
 export interface Locale {
-  /** The locale the texts are read in, e.g. "de-AT". */
+  /** The locale asked for, e.g. "de-AT": config texts are read in it. */
   tag: string
+  /** The language the strings are in: the tag, or "en" when neither the built-in nor the app's strings have it (WCAG 3.1.2). */
+  lang: string
   dir: 'ltr' | 'rtl'
   strings: Strings
 }
@@ -71,9 +73,11 @@ export interface Locale {
 export function localeOf(tag: string, extra: Record<string, Partial<Strings>> = {}): Locale {
   const base = tag.split('-')[0]!.toLowerCase()
   const pick = (table: Record<string, Partial<Strings> | undefined>) => table[tag] ?? table[base]
+  const lang = pick(locales) || pick(extra) ? tag : 'en'
   return {
     tag,
-    dir: RTL.includes(base) ? 'rtl' : 'ltr',
+    lang,
+    dir: RTL.includes(lang.split('-')[0]!.toLowerCase()) ? 'rtl' : 'ltr',
     strings: { ...locales.en!, ...extra.en, ...pick(locales), ...pick(extra) } as Strings,
   }
 }

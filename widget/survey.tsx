@@ -18,7 +18,7 @@ interface Props {
 
 let ids = 0
 
-export function Survey({ survey, locale: { tag, dir, strings }, modal, scheme, on }: Props) {
+export function Survey({ survey, locale: { tag, lang, dir, strings }, modal, scheme, on }: Props) {
   const [step, setStep] = useState<'score' | 'comment' | 'thanks'>('score')
   const [score, setScore] = useState<number>()
   const [comment, setComment] = useState('')
@@ -59,7 +59,7 @@ export function Survey({ survey, locale: { tag, dir, strings }, modal, scheme, o
       ref={root}
       class={`root ${scheme}`}
       dir={dir}
-      lang={tag}
+      lang={lang}
       aria-label={strings.survey}
       onKeyDown={(e) => e.key == 'Escape' && (e.preventDefault(), close())}
       onCancel={(e) => (e.preventDefault(), close())}

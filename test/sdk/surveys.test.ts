@@ -93,6 +93,21 @@ describe('triggers', () => {
     await until(() => expect(shown()).toEqual(['a']))
   })
 
+  test('shows a step survey after the event that also completes the step, as the collector serves it', async () => {
+    serve(survey('a', { step: 'connect', event: 'Integration Connected' }))
+    const c = await load()
+    c.track('Integration Connected')
+    await until(() => expect(shown()).toEqual(['a']))
+  })
+
+  test('counts a trigger tracked before the surveys have arrived', async () => {
+    serve(survey('a', { event: 'Report Shared' }))
+    const c = client()
+    c.track('Report Shared') // at once, as a snippet's replayed calls are
+    expect(answered).toBe(0)
+    await until(() => expect(shown()).toEqual(['a']))
+  })
+
   test('shows a survey without a trigger as soon as the surveys are loaded', async () => {
     serve(survey('a'))
     await load()
@@ -295,6 +310,24 @@ describe('delay', () => {
     expect(shown()).toEqual([])
     await vi.advanceTimersByTimeAsync(1000)
     await until(() => expect(shown()).toEqual(['a']))
+  })
+
+  test('does not show a delayed survey when the page no longer matches, or the person changed', async () => {
+    serve(survey('a', { event: 'Report Shared', url: { prefix: '/reports' }, delaySeconds: 30 }))
+    history.pushState(null, '', '/reports/1')
+    const c = await load()
+    c.track('Report Shared')
+    history.pushState(null, '', '/settings')
+    await vi.advanceTimersByTimeAsync(30_000)
+    await settle()
+    expect(shown()).toEqual([])
+
+    history.pushState(null, '', '/reports/2')
+    c.track('Report Shared')
+    c.reset()
+    await vi.advanceTimersByTimeAsync(30_000)
+    await settle()
+    expect(shown()).toEqual([])
   })
 
   test('does not show a delayed survey when another was shown meanwhile', async () => {
@@ -556,6 +589,52 @@ describe('off, opted out, failing', () => {
     c.flush() // awaited, it would wait on the fake clock
     await until(() => expect(collector.messages().map((m) => m.event ?? m.type)).toEqual(['page', 'Report Shared']))
     expect(shown()).toEqual([])
+  })
+
+  test('takes the survey off the page when another user signs in, and on reset()', async () => {
+    serve(survey('a', { event: 'Report Shared', recontactDays: 0 }))
+    const c = await load()
+    c.identify('user-1')
+    c.track('Report Shared')
+    await until(() => expect(shown()).toEqual(['a']))
+    c.identify('user-2')
+    expect(shown()).toEqual([])
+    c.track('Report Shared')
+    await until(() => expect(shown()).toEqual(['a']))
+    c.reset()
+    expect(shown()).toEqual([])
+  })
+
+  test('keeps the survey on the page when a visitor signs in', async () => {
+    serve(survey('a', { event: 'Report Shared' }))
+    const c = await load()
+    c.track('Report Shared')
+    await until(() => expect(shown()).toEqual(['a']))
+    c.identify('user-1')
+    expect(shown()).toEqual(['a'])
+  })
+
+  test('shows nothing more after shutdown(): the open survey goes, a delayed one never comes', async () => {
+    serve(survey('a', { event: 'Report Shared' }), survey('b', { event: 'Later', delaySeconds: 5 }, { targeting: { event: 'Later', delaySeconds: 5 } }))
+    const c = await load({ surveys: { quietDays: 0 } })
+    c.track('Report Shared')
+    await until(() => expect(shown()).toEqual(['a']))
+    c.shutdown()
+    expect(shown()).toEqual([])
+    const d = await load({ surveys: { quietDays: 0 } })
+    d.track('Later')
+    d.shutdown()
+    await vi.advanceTimersByTimeAsync(10_000)
+    await settle()
+    expect(shown()).toEqual([])
+  })
+
+  test('starts over, without throwing, when the kept survey state is unreadable', async () => {
+    serve(survey('a', { event: 'Report Shared' }))
+    const c = await load()
+    localStorage.setItem(`northstar:surveys:${localStorage.getItem('northstar:anonymousId')}`, '[1]')
+    c.track('Report Shared')
+    await until(() => expect(shown()).toEqual(['a']))
   })
 
   test('takes an answer without a list of surveys (another server on that path) as none, and tracks without a warning', async () => {

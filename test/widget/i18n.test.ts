@@ -14,8 +14,15 @@ describe('localeOf', () => {
   test('reads right-to-left languages right to left, whatever their region', () => {
     expect(localeOf('ar').dir).toBe('rtl')
     expect(localeOf('ar-EG').dir).toBe('rtl')
-    expect(localeOf('he').dir).toBe('rtl')
+    expect(localeOf('he', { he: { submit: 'שליחה' } }).dir).toBe('rtl')
     expect(localeOf('en-GB').dir).toBe('ltr')
+  })
+
+  test('marks the language the strings are in: English, left to right, where the locale has none (WCAG 3.1.2)', () => {
+    expect(localeOf('he')).toMatchObject({ tag: 'he', lang: 'en', dir: 'ltr' })
+    expect(localeOf('ja-JP')).toMatchObject({ tag: 'ja-JP', lang: 'en', dir: 'ltr', strings: locales.en })
+    expect(localeOf('de-AT')).toMatchObject({ tag: 'de-AT', lang: 'de-AT' })
+    expect(localeOf('fr', { fr: { submit: 'Envoyer' } })).toMatchObject({ lang: 'fr' })
   })
 
   test('adds an app locale, English filling the keys it leaves out', () => {
