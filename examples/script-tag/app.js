@@ -1,4 +1,5 @@
 // What a real app calls; each click stands for a moment in a customer's journey.
+northstar.init({ writeKey: 'wk_example_write_key', host: 'http://localhost:8787', surveys: { quietDays: 0 } })
 const on = (id, fn) => document.getElementById(id).addEventListener('click', fn)
 on('login', () => northstar.identify('user-1', { plan: 'pro', createdAt: new Date().toISOString() }))
 on('create', () => northstar.step('create_project'))

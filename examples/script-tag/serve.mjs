@@ -7,13 +7,15 @@ import { createServer } from 'node:http'
 
 const here = new URL('.', import.meta.url)
 const dist = new URL('../../dist/', import.meta.url)
-const collector = 'http://localhost:8787'
+// Elsewhere (test/e2e/example.test.ts): PORT for this page, COLLECTOR for the collector's origin.
+const port = Number(process.env.PORT || 8080)
+const collector = process.env.COLLECTOR || 'http://localhost:8787'
 const types = { html: 'text/html', js: 'text/javascript', css: 'text/css' }
 
 createServer((req, res) => {
   const file = { '/': 'index.html', '/app.js': 'app.js', '/app.css': 'app.css' }[req.url.split('?')[0]]
   if (!file) return res.writeHead(404).end('Not found')
-  let body = readFileSync(new URL(file, here), 'utf8')
+  let body = readFileSync(new URL(file, here), 'utf8').replaceAll('http://localhost:8787', collector)
   const hash = readFileSync(new URL('snippet.sha256', dist), 'utf8').trim()
   if (file == 'index.html') body = body.replace('/*snippet*/', readFileSync(new URL('snippet.min.js', dist), 'utf8').trim())
   res.writeHead(200, {
@@ -21,4 +23,4 @@ createServer((req, res) => {
     'Content-Security-Policy': `default-src 'self'; script-src 'self' ${collector} '${hash}'; connect-src 'self' ${collector}; style-src 'self'; img-src 'self'`,
   })
   res.end(body)
-}).listen(8080, () => console.log('The example app: http://localhost:8080 (the collector must run on :8787)'))
+}).listen(port, () => console.log(`The example app: http://localhost:${port} (the collector must run at ${collector})`))
