@@ -35,7 +35,16 @@ export function Scale({ min, max, value, onChange, labelledBy, low, high, dir }:
 
   return (
     <div class="scale-box">
-      <div class="scale" role="radiogroup" aria-labelledby={labelledBy} data-n={scores.length} style={{ '--n': scores.length }} onKeyDown={onKeyDown}>
+      <div
+        class="scale"
+        role="radiogroup"
+        aria-labelledby={labelledBy}
+        data-n={scores.length}
+        style={{ '--n': scores.length }}
+        onKeyDown={onKeyDown}
+        // Leaving the group, the tab stop goes back to the chosen score, as in the APG radio group.
+        onFocusOut={(e) => value != null && !e.currentTarget.contains(e.relatedTarget as Node | null) && setActive(value)}
+      >
         {scores.map((score, i) => (
           <button
             key={score}

@@ -1,6 +1,6 @@
 // The scale by keyboard only: a roving tabindex, arrows that move focus without
 // choosing, Space or Enter that choose, and arrows that follow the reading direction.
-import { fireEvent } from '@testing-library/preact'
+import { act, fireEvent } from '@testing-library/preact'
 import { describe, expect, test } from 'vitest'
 import { locales } from '../../widget/i18n'
 import { activate, checked, choose, focused, key, kinds, radio, show, tab, tabStops } from './helpers'
@@ -32,6 +32,19 @@ describe('tab order', () => {
     enterScale(shown)
     key(shown.shadow, 'End')
     expect(tabStops(shown.ui)).toEqual([radio(shown.ui, 7)])
+  })
+
+  test('gives the tab stop back to the chosen score when focus leaves the group', () => {
+    const shown = show({ type: 'ces' })
+    enterScale(shown)
+    key(shown.shadow, 'ArrowRight')
+    key(shown.shadow, 'ArrowRight')
+    activate(shown.shadow) // 3 chosen
+    key(shown.shadow, 'ArrowRight')
+    key(shown.shadow, 'ArrowRight') // focus on 5, 3 still chosen
+    expect(tabStops(shown.ui)).toEqual([radio(shown.ui, 5)])
+    act(() => shown.ui.getByRole('button', { name: 'Submit' }).focus())
+    expect(tabStops(shown.ui)).toEqual([radio(shown.ui, 3)])
   })
 
   test('goes from Close to the scale to Submit, skipping Submit while it is disabled', () => {
