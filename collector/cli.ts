@@ -24,7 +24,16 @@ const commands: Record<string, () => Promise<unknown> | unknown> = {
           activation: { valueEvent: 'Report Shared' },
           onboarding: { steps: [{ id: 'create_project', name: 'Create a project' }] },
           features: [{ id: 'export_csv', name: 'CSV export' }],
-          surveys: [{ id: 'nps-main', type: 'nps', question: 'How likely are you to recommend My App to a friend or colleague?' }],
+          // Asked once a person has had value from the app, not on their first page: then again after 90 days.
+          surveys: [
+            {
+              id: 'nps-main',
+              type: 'nps',
+              question: 'How likely are you to recommend My App to a friend or colleague?',
+              followUp: true,
+              targeting: { activation: true, delaySeconds: 5, recontactDays: 90 },
+            },
+          ],
         },
       ],
     }
