@@ -81,7 +81,7 @@ export const ConfigSchema = z
         const bands: readonly string[] = BANDS[s.type]
         if (s.followUp && typeof s.followUp == 'object')
           for (const band of Object.keys(s.followUp))
-            if (['detractor', 'passive', 'promoter', 'low', 'high'].includes(band) && !bands.includes(band))
+            if (Object.values(BANDS).some((all: readonly string[]) => all.includes(band)) && !bands.includes(band))
               ctx.addIssue({ code: 'custom', path: at('followUp', band), message: `is not a band of a ${s.type.toUpperCase()} survey: use ${bands.map((b) => `"${b}"`).join(', ')}` })
       })
     })

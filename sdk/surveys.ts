@@ -4,6 +4,7 @@
 // in localStorage, so it survives reloads and holds across tabs.
 import type { MountOptions, Survey, Widget, WidgetEvent } from '../widget/types'
 import type { Local } from './storage'
+import { TIMEOUT } from './transport'
 import type { Properties } from './wire'
 
 export interface SurveyOptions extends Omit<MountOptions, 'on'> {
@@ -135,7 +136,8 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     busy = false
   }
 
-  const ready = fetch(url)
+  // Bounded like every send: events tracked meanwhile wait on it (consider) and must not wait forever.
+  const ready = fetch(url, { signal: AbortSignal.timeout?.(TIMEOUT) })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`GET /v1/surveys answered ${r.status}`))))
     // Anything but a list (another server on that path) is no surveys, not an error on every event.
     .then((body: { surveys?: Survey[] }) => (surveys = Array.isArray(body?.surveys) ? body.surveys.filter((s) => s?.id && s.type) : []))

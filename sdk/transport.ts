@@ -10,7 +10,7 @@ export type Outcome =
   | { ok: false; status: number; retryAfter?: number }
 
 /** Routine sends give up after this long, so a collector that never answers cannot hold the send lock forever. */
-const TIMEOUT = 30_000
+export const TIMEOUT = 30_000
 
 export async function post(url: string, body: string, keepalive = false): Promise<Outcome> {
   let response: Response

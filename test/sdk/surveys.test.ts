@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw'
+import { delay, http, HttpResponse } from 'msw'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi, type MockInstance } from 'vitest'
 import type { Options } from '../../sdk/index'
 import type { Survey } from '../../widget/types'
@@ -635,6 +635,23 @@ describe('off, opted out, failing', () => {
     localStorage.setItem(`northstar:surveys:${localStorage.getItem('northstar:anonymousId')}`, '[1]')
     c.track('Report Shared')
     await until(() => expect(shown()).toEqual(['a']))
+  })
+
+  test('gives up on a GET /v1/surveys that never answers: no survey, and tracking goes on', async () => {
+    collector.server.use(http.get(`${host}/v1/surveys`, () => delay('infinite')))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    // The platform's timeout runs on a clock the fake timers do not reach: stand in for it.
+    const timeout = new AbortController()
+    const timeoutFor = vi.spyOn(AbortSignal, 'timeout').mockReturnValue(timeout.signal)
+    const c = client({ debug: true })
+    expect(timeoutFor).toHaveBeenCalledWith(30_000)
+    timeoutFor.mockRestore() // the sends below keep their own
+    c.track('Report Shared') // waits on the survey list
+    timeout.abort(new DOMException('The operation timed out.', 'TimeoutError'))
+    await until(() => expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^\[northstar\] No surveys: /)))
+    c.flush()
+    await until(() => expect(collector.messages().map((m) => m.event)).toEqual(['Report Shared']))
+    expect(shown()).toEqual([])
   })
 
   test('takes an answer without a list of surveys (another server on that path) as none, and tracks without a warning', async () => {
