@@ -3,6 +3,7 @@
 import { activeSets, type Range } from './activity'
 import { loadCohort, personId, type Persons } from './population'
 import type { Metric } from './query'
+import { rate } from './stats'
 import { localDate, nextWeek, startOfWeek } from './time'
 
 export const WEEKS = 13
@@ -41,7 +42,7 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
         // weeks that have not begun at the query time are unknown, not 0%
         retention: Array.from({ length: WEEKS }, (_, w) => {
           const [weekStart] = weeks[first + w]!
-          return weekStart > query.now ? null : (members.filter((p) => active[first + w]!.has(p)).length / members.length) * 100
+          return weekStart > query.now ? null : rate(members.filter((p) => active[first + w]!.has(p)).length, members.length)
         }),
       }
     }),

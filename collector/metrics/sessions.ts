@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { activeSets } from './activity'
 import { segmentOf } from './population'
 import type { Metric } from './query'
-import { mean } from './stats'
+import { mean, rate } from './stats'
 import { DAY, days } from './time'
 
 export const sessions: Metric<{
@@ -67,6 +67,6 @@ export const sessions: Metric<{
     dau,
     wau,
     mau,
-    stickiness: dau != null && mau ? (dau * 100) / mau : null,
+    stickiness: dau == null ? null : rate(dau, mau),
   }
 }

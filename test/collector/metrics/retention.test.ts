@@ -42,6 +42,13 @@ describe.each(dialects)('retention on %s', (dialect) => {
     expect(berlin.cohorts.map((c: any) => [c.week, c.start])).toEqual([['2026-01-12', jan(11, 23)]])
   })
 
+  test('a share multiplies before it divides, as every rate does: 11 of 20 is 55', async () => {
+    const users = Array.from({ length: 20 }, (_, i) => `u${i}`)
+    await t.send([...users.map((user) => identify({ user }, jan(5))), ...users.slice(0, 11).map((user) => page({ user }, jan(13)))])
+    const r = await t.metric('retention', { from: iso(jan(5)), to: iso(jan(12)) })
+    expect(r.cohorts[0].retention.slice(0, 2)).toEqual([100, 55]) // 11 / 20 * 100 is 55.00000000000001
+  })
+
   test('an empty window has no cohorts', async () => {
     expect(await t.metric('retention', { from: iso(jan(5)), to: iso(jan(19)) })).toMatchObject({ cohorts: [] })
   })
