@@ -156,7 +156,11 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
 
   // the persons of actors whose link may move, before it does
   const linking = new Map<string, string[]>()
-  for (const a of actors.values()) if (a.user_id != null) linking.set(a.project_id, [...(linking.get(a.project_id) ?? []), a.actor])
+  for (const a of actors.values()) {
+    if (a.user_id == null) continue
+    if (!linking.has(a.project_id)) linking.set(a.project_id, [])
+    linking.get(a.project_id)!.push(a.actor)
+  }
   const before = new Map<string, Map<string, string>>()
   for (const [project, list] of linking) before.set(project, await personsOf(trx, project, list))
 
