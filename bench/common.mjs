@@ -1,7 +1,8 @@
 // What the benchmark scripts share: paths, bundling their TypeScript entry with
 // esbuild (the collector is TypeScript with extensionless imports), a fresh
-// database on the throwaway PostgreSQL, and number formatting.
-import { readFileSync } from 'node:fs'
+// database on the throwaway PostgreSQL, CPU accounting from /proc, and tables and
+// number formatting.
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -43,3 +44,45 @@ export function quantile(values, q) {
 
 export const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
 export const ms = (n) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : '-')
+
+// CPU accounting from /proc. The machine may be shared: how much CPU each process
+// and the rest of the machine took during a phase says how far to trust its figures.
+
+/** A process's CPU time so far (utime + stime), in ticks of 1/100 s; undefined once it is gone. */
+export function ticksOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(f[11]) + Number(f[12])
+  } catch {
+    return undefined
+  }
+}
+
+/** The whole machine's busy and total ticks so far. */
+export function machineTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+  return { busy: total - f[3] - f[4], total }
+}
+
+/** The postmaster and its children (backends, walwriter, checkpointer…). */
+export function postgresPids(postmaster) {
+  if (!postmaster) return []
+  const pids = [postmaster]
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) == postmaster) pids.push(Number(name))
+    } catch {}
+  }
+  return pids
+}
+
+/** A plain-text table: the first column left-aligned, the others right-aligned unless `align` says 'l'. */
+export function table(headers, rows, align) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const line = (cells) => cells.map((c, i) => ((align?.[i] ?? (i ? 'r' : 'l')) == 'l' ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}

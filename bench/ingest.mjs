@@ -41,7 +41,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { BATCH, PROJECT, WRITE_KEY } from './ingest-events.mjs'
-import { bundleLib, freshPgDatabase, here, int, ms, root } from './common.mjs'
+import { bundleLib, freshPgDatabase, here, int, machineTicks, ms, postgresPids, root, table, ticksOf } from './common.mjs'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32)
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS || 2000)
@@ -130,33 +130,6 @@ function runChild(file, options, onMessage = () => {}, nodeArgs = []) {
 
 // ---------------------------------------------------------------- CPU accounting from /proc
 
-function ticksOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(f[11]) + Number(f[12]) // utime + stime
-  } catch {
-    return undefined // gone
-  }
-}
-function machineTicks() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
-  return { busy: total - f[3] - f[4], total }
-}
-/** The postmaster and its children (backends, walwriter, checkpointer…). */
-function postgresPids(postmaster) {
-  if (!postmaster) return []
-  const pids = [postmaster]
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) == postmaster) pids.push(Number(name))
-    } catch {}
-  }
-  return pids
-}
 function snapshot(groups) {
   const ticks = {}
   for (const [name, pids] of Object.entries(groups)) ticks[name] = new Map(pids.map((pid) => [pid, ticksOf(pid)]).filter(([, t]) => t !== undefined))
@@ -273,12 +246,6 @@ async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs =
 const pct = (n) => (Number.isFinite(n) ? `${Math.round(n * 100)}%` : '-')
 const BUSY = 25
 const cpu = (c, k) => (c && Number.isFinite(c[k]) ? `${Math.round(c[k])}%${k == 'other' && c[k] > BUSY ? ' *' : ''}` : '-')
-
-function table(headers, rows, align) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
-  const line = (cells) => cells.map((c, i) => ((align?.[i] ?? (i ? 'r' : 'l')) == 'l' ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
-}
 
 function report({ bare, sqlite, postgres, storage, settings, bodies, before }) {
   const out = []

@@ -21,11 +21,11 @@
 //   requests under V8's CPU profiler (the one of node --cpu-prof, started and
 //   stopped around them only) and the profile goes to "profileFile".
 // Prints one JSON line.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { sql } from 'kysely'
 import { DAY, END, PROJECT, READ_KEY, generate, message, projectConfig } from './metrics-data.mjs'
-import { quantile } from './common.mjs'
+import { machineTicks, postgresPids, quantile, ticksOf } from './common.mjs'
 
 const o = { events: 100_000, seed: 1, group: 500, warmups: 2, runs: 20, budgetMs: 30_000, profile: null, ...JSON.parse(process.argv[2] ?? '{}') }
 const { openDb, ingest, validateMessage, toRow, createApp, parseConfig, metrics } = await import(o.lib)
@@ -36,32 +36,10 @@ const result = { dialect: o.url ? 'postgres' : 'sqlite', events: o.events }
 // ------------------------------------------------------------ CPU accounting (/proc)
 // The machine may be shared: how much CPU this process, PostgreSQL and everything
 // else took during a phase, in % of one core, says how far to trust its figures.
-function ticksOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(f[11]) + Number(f[12]) // utime + stime, in 1/100 s
-  } catch {
-    return 0 // gone
-  }
-}
-/** The postmaster and its children (backends, walwriter, checkpointer…), their CPU ticks so far. */
-function postgresTicks() {
-  if (!o.postmaster) return 0
-  let ticks = ticksOf(o.postmaster)
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) == o.postmaster) ticks += ticksOf(name)
-    } catch {}
-  }
-  return ticks
-}
+/** The postmaster and its children, their CPU ticks so far. */
+const postgresTicks = () => postgresPids(o.postmaster).reduce((n, pid) => n + (ticksOf(pid) ?? 0), 0)
 function cpuMark() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
-  return { busy: total - f[3] - f[4], total, self: ticksOf(process.pid), postgres: postgresTicks(), at: performance.now() }
+  return { ...machineTicks(), self: ticksOf(process.pid) ?? 0, postgres: postgresTicks(), at: performance.now() }
 }
 function cpuSince(a) {
   const b = cpuMark()

@@ -57,7 +57,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { END } from './metrics-data.mjs'
-import { bundleLib, freshPgDatabase, here, int, ms, quantile, root } from './common.mjs'
+import { bundleLib, freshPgDatabase, here, int, ms, quantile, root, table } from './common.mjs'
 
 const args = process.argv.slice(2)
 const flag = (name) => args.includes(`--${name}`)
@@ -126,12 +126,6 @@ const cpu = (c, pg) => (c ? `${Math.round(c.self)}${pg ? `/${Math.round(c.postgr
 const ratio = (n) => (Number.isFinite(n) ? `${n.toFixed(1)}x` : '-')
 const label = (events) => (events >= 1e6 ? `${events / 1e6}M` : `${events / 1e3}k`)
 
-
-function table(headers, rows, align) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
-  const line = (cells) => cells.map((c, i) => ((align?.[i] ?? (i ? 'r' : 'l')) == 'l' ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
-}
 
 /** The first place two answers differ (numbers within a relative 1e-9: sums in another row order), or null. */
 function difference(a, b, path = '') {
