@@ -82,9 +82,11 @@ export default [
     plugins: [inlineCss, ...transform(false)],
   },
   {
-    // The collector, for `npm start` and the `northstar` command (tests run its sources).
-    input: 'collector/cli.ts',
-    output: { file: 'dist/collector.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+    // The collector, for `npm start` and the `northstar` command (tests run its sources), and its
+    // SQLite writer thread. What both use goes in a chunk beside them, so `new URL('./collector-writer.mjs',
+    // import.meta.url)` finds the writer from whichever file holds server.ts.
+    input: { collector: 'collector/cli.ts', 'collector-writer': 'collector/db/writer-thread.ts' },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'collector-shared.mjs', banner: (chunk) => (chunk.name == 'collector' ? '#!/usr/bin/env node' : '') },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [esbuild({ target: 'node20' })],
   },

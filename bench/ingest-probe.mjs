@@ -7,8 +7,11 @@
 //   also how long the event loop is blocked, better-sqlite3 being synchronous
 //   and Kysely's awaits only microtasks;
 // - the event loop delay (perf_hooks).
-// On exit the figures go to the JSON file NORTHSTAR_PROBE.
+// On exit the figures go to the JSON file NORTHSTAR_PROBE; a worker thread's
+// (the SQLite writer thread runs it too: workers inherit --import) to
+// NORTHSTAR_PROBE.<threadId>.
 import { writeFileSync } from 'node:fs'
+import { threadId } from 'node:worker_threads'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -71,8 +74,8 @@ loop.enable()
 const started = performance.now()
 
 process.on('exit', () => {
-  const file = process.env.NORTHSTAR_PROBE
-  if (!file) return
+  if (!process.env.NORTHSTAR_PROBE) return
+  const file = process.env.NORTHSTAR_PROBE + (threadId ? `.${threadId}` : '')
   loop.disable()
   const sorted = (key) => transactions.map((t) => t[key]).sort((a, b) => a - b)
   const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]

@@ -465,15 +465,22 @@ async function profile({ lib, dir, configFile, sqliteFile, log }) {
         nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', here('ingest-probe.mjs')],
         extraEnv: { NORTHSTAR_PROBE: probeFile },
       })
-      const [file] = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))
-      const probe = existsSync(probeFile) ? JSON.parse(readFileSync(probeFile, 'utf8')) : undefined
       console.log(`\n=== collector on SQLite, ${kind}: ${int(r.requestsPerSec)} req/s, ${int(r.eventsPerSec)} events/s, p99 ${ms(r.latencyMs.p99)} ms (profiler on)`)
-      console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')), probe))
-      if (process.env.BENCH_PROFILE_KEEP) {
-        const keep = join(process.env.BENCH_PROFILE_KEEP, `collector-${kind}.cpuprofile`)
-        mkdirSync(process.env.BENCH_PROFILE_KEEP, { recursive: true })
-        writeFileSync(keep, readFileSync(join(profDir, file)))
-        log(`kept ${keep}`)
+      // One profile per thread, CPU.<date>.<time>.<pid>.<threadId>.<n>.cpuprofile: 0 reads the requests,
+      // 1 is the SQLite writer thread (it starts first), 2 its checkpointer (not summarised)
+      for (const [thread, name] of [[0, 'main thread: HTTP, parsing, validation'], [1, 'writer thread: ingest()']]) {
+        const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] == String(thread))
+        if (!file) continue
+        const probePath = thread ? `${probeFile}.${thread}` : probeFile
+        const probe = existsSync(probePath) ? JSON.parse(readFileSync(probePath, 'utf8')) : undefined
+        console.log(`\n--- ${name}`)
+        console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')), probe))
+        if (process.env.BENCH_PROFILE_KEEP) {
+          const keep = join(process.env.BENCH_PROFILE_KEEP, `collector-${kind}-thread-${thread}.cpuprofile`)
+          mkdirSync(process.env.BENCH_PROFILE_KEEP, { recursive: true })
+          writeFileSync(keep, readFileSync(join(profDir, file)))
+          log(`kept ${keep}`)
+        }
       }
     }
   } finally {

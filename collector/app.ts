@@ -9,6 +9,7 @@ import type { Config } from './config'
 import type { Db } from './db/index'
 import { erasePerson, exportPerson } from './db/persons'
 import { listQuarantine, quarantine } from './db/quarantine'
+import type { Row } from './db/ingest'
 import { createWriter } from './db/writer'
 import { cors, errorResponse, HttpError, indexKeys, readProject, writeProject } from './http'
 import { dashboard } from './dashboard/index'
@@ -25,11 +26,13 @@ export interface AppDeps {
   rateLimit?: RateLimit
   /** Where the built SDK is served from (dist/). */
   dist?: string
+  /** Stores validated rows, resolving once committed (default: db/writer.ts's group commit on `db`). */
+  write?: (rows: Row[]) => Promise<unknown>
 }
 
 const etag = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`
 
-export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname }: AppDeps) {
+export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname, write }: AppDeps) {
   const keys = indexKeys(config.projects)
   const app = new Hono()
 
@@ -42,7 +45,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     ingestRoutes({
       keys,
       now,
-      write: createWriter(db, answerAlerts(config, now)),
+      write: write ?? createWriter(db, answerAlerts(config, now)),
       quarantine: (projectId, receivedAt, items) => quarantine(db, projectId, receivedAt, items),
       limit: createRateLimiter(rateLimit, now),
     }),

@@ -5,7 +5,8 @@ import { serve } from '@hono/node-server'
 import { checkHealth, deliver } from './alerts'
 import { createApp } from './app'
 import { loadConfig, parseConfig, type Config } from './config'
-import { openDb } from './db/index'
+import { openDb, type DbOptions } from './db/index'
+import { startWriterThread } from './db/writer'
 import { deleteExpired } from './db/persons'
 import { defaultRateLimit } from './ratelimit'
 
@@ -39,13 +40,19 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
     const [demo] = config.projects
     console.log(`No ${file}: serving a demo project (write key ${demo!.writeKey}, read key ${demo!.readKey}). Run \`northstar init\` to write a config file.`)
   }
-  const db = await openDb({
+  const options: DbOptions = {
     url: env.DATABASE_URL || undefined,
     file: env.NORTHSTAR_DB || './.northstar/northstar.db',
     synchronous: env.NORTHSTAR_SYNCHRONOUS == 'FULL' ? 'FULL' : 'NORMAL',
-  })
+  }
+  // SQLite: events are written by a worker thread, which also checkpoints (db/writer-thread.ts).
+  // The built collector has it beside itself; run from sources (tests), this thread writes.
+  const script = new URL('./collector-writer.mjs', import.meta.url)
+  const threaded = !options.url && existsSync(script)
+  const db = await openDb({ ...options, checkpoints: !threaded })
+  const writer = threaded ? await startWriterThread(script, { db: options, config }) : undefined
   const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
-  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 } })
+  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 }, write: writer?.write })
   const server = serve({ fetch: app.fetch, port, hostname: env.HOST || '0.0.0.0' }, (info) =>
     console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB || './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
@@ -70,7 +77,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   }, 5_000).unref()
   const stop = () => {
     // Finish what is in flight (each answered only after its commit), then close the database.
-    server.close(() => void db.close().then(() => process.exit(0)))
+    server.close(() => void Promise.all([writer?.close(), db.close()]).then(() => process.exit(0)))
     // idle keep-alive connections would otherwise hold close() until they time out
     ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
     setTimeout(() => process.exit(1), 10_000).unref()

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely'
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import { startCheckpointer } from './checkpointer'
 import { migrations } from './migrations'
@@ -31,6 +31,12 @@ export interface DbOptions {
   file?: string
   /** SQLite's synchronous setting: NORMAL survives a process crash, FULL also a power loss. */
   synchronous?: 'NORMAL' | 'FULL'
+  /**
+   * SQLite: checkpoint the WAL in a worker thread (default true). False where another
+   * connection to the file, the one that does most writing, has the checkpointer:
+   * this one then never checkpoints on commit either.
+   */
+  checkpoints?: boolean
 }
 
 // pg returns int8 (bigint, count(*)) and numeric as strings: parse them, or the two databases answer differently.
@@ -65,11 +71,12 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     database.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     database.pragma('busy_timeout = 5000')
     // Checkpoints off the commit path, in a worker thread (a memory database has no WAL)
-    const stopCheckpointer = file == ':memory:' ? async () => {} : startCheckpointer(database, file)
+    if (options.checkpoints == false) database.pragma('wal_autocheckpoint = 0')
+    const stopCheckpointer = file == ':memory:' || options.checkpoints == false ? async () => {} : startCheckpointer(database, file)
     // Statistics for the query planner, or it reads a window's events by time rather than by name
     // (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
     database.pragma('analysis_limit = 1000')
-    const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) })
+    const kysely = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(database) }) })
     db = {
       kysely,
       dialect: 'sqlite',
@@ -91,6 +98,20 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     throw error
   }
   return db
+}
+
+/**
+ * Transactions that take the write lock when they begin (BEGIN IMMEDIATE), waiting up to
+ * busy_timeout for it. Kysely's plain BEGIN defers that to the first write, and a transaction
+ * that read first then fails at once with SQLITE_BUSY, without waiting, if another connection
+ * (the writer thread, another process) committed in between (sqlite.org/lang_transaction.html).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver() {
+    const driver = super.createDriver()
+    driver.beginTransaction = (connection) => connection.executeQuery(CompiledQuery.raw('begin immediate')).then(() => {})
+    return driver
+  }
 }
 
 /**

@@ -1,0 +1,103 @@
+// The SQLite writer in a worker thread (dist/collector-writer.mjs, as `northstar
+// start` runs it): the same group commit and guarantees as the in-process writer,
+// with the main thread's own transactions taking the write lock when they begin.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import SQLite from 'better-sqlite3'
+import { sql } from 'kysely'
+import { afterEach, beforeAll, expect, test } from 'vitest'
+import { openDb, type Db } from '../../collector/db/index'
+import { startWriterThread } from '../../collector/db/writer'
+import { config, iso, NOW, post, storedIds, testApp, track } from './harness'
+
+const script = new URL('../../dist/collector-writer.mjs', import.meta.url)
+beforeAll(() => {
+  if (!existsSync(script)) throw new Error('dist/collector-writer.mjs is missing: run `npm run build` first (npm test does)')
+})
+
+const cleanups: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** The main thread's connection (no checkpointer: the thread has it) and the writer thread, on one new file. */
+async function threaded() {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'northstar.db')
+  const db = await openDb({ file, checkpoints: false })
+  cleanups.push(() => db.close())
+  const writer = await startWriterThread(script, { db: { file }, config })
+  cleanups.push(() => writer.close())
+  return { db, writer, file, app: testApp(db, { write: writer.write }) }
+}
+
+const answer = (fields: Record<string, unknown>) =>
+  track({ event: '$survey_response', userId: 'ann', properties: { surveyId: 'nps-main', type: 'nps', ...fields } })
+
+test('stores what the app accepts through the thread, answering once committed, a retried batch once', async () => {
+  const { db, app } = await threaded()
+  const batch = { writeKey: 'wk_demo', batch: [track({ messageId: 'a' }), track({ messageId: 'b' })] }
+  expect((await post(app, '/v1/batch', batch)).status).toBe(200)
+  expect(await storedIds(db)).toEqual(['a', 'b']) // read by the main thread's own connection
+  const [again, more] = await Promise.all([post(app, '/v1/batch', batch), post(app, '/v1/track', { writeKey: 'wk_demo', ...track({ messageId: 'c' }) })])
+  expect([again.status, more.status]).toEqual([200, 200])
+  expect(await storedIds(db)).toEqual(['a', 'b', 'c'])
+})
+
+test('writes the alert outbox in the same transaction as the answer that causes it', async () => {
+  const { db, app } = await threaded()
+  const res = await post(app, '/v1/batch', { writeKey: 'wk_saas', batch: [answer({ score: 3, comment: 'too slow' })] })
+  expect(res.status).toBe(200)
+  const alerts = await db.kysely.selectFrom('alerts').select(['cause', 'subject', 'status']).execute()
+  expect(alerts).toEqual([{ cause: 'detractor', subject: 'u:ann/nps-main', status: 'pending' }])
+})
+
+test('a write the database refuses fails with its error, and the thread goes on writing', async () => {
+  const { db, writer, app } = await threaded()
+  await sql`create trigger refuse before insert on events when new.message_id = 'bad' begin select raise(abort, 'refused by a trigger'); end`.execute(db.kysely)
+  const refused = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'bad' })] })
+  expect(refused.status).toBe(500)
+  await expect(writer.write([])).resolves.toEqual(new Set()) // still alive
+  expect((await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'good' })] })).status).toBe(200)
+  expect(await storedIds(db)).toEqual(['good'])
+})
+
+test('close() lets the writes in flight commit first', async () => {
+  const { db, writer, app } = await threaded()
+  const pending = post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'last', timestamp: iso(NOW) })] })
+  await new Promise((resolve) => setTimeout(resolve, 5)) // the request has reached the thread
+  await writer.close()
+  expect((await pending).status).toBe(200)
+  expect(await storedIds(db)).toEqual(['last'])
+  await expect(writer.write([])).rejects.toThrow('The SQLite writer thread is closed')
+})
+
+test('does not start on a database it cannot open, and says why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  // a folder where the database file should be
+  await expect(startWriterThread(script, { db: { file: dir }, config })).rejects.toThrow(/unable to open|directory/i)
+})
+
+test('a SQLite transaction takes the write lock when it begins, so another connection cannot commit between its reads and its writes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'northstar.db')
+  const db: Db = await openDb({ file, checkpoints: false })
+  cleanups.push(() => db.close())
+  const other = new SQLite(file, { timeout: 0 })
+  cleanups.push(() => other.close())
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.selectFrom('alerts').select('status').execute() // only a read so far
+    // A deferred BEGIN would let this commit, and the transaction's first write would then fail with SQLITE_BUSY
+    expect(() => other.exec("insert into quarantine (project_id, received_at, reason, payload) values ('p', 0, 'r', '{}')")).toThrow(/database is locked/)
+  })
+  other.exec("insert into quarantine (project_id, received_at, reason, payload) values ('p', 0, 'r', '{}')")
+})
+
+test('a connection opened without checkpoints never checkpoints on commit', async () => {
+  const { db } = await threaded()
+  expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely)).rows[0]!.wal_autocheckpoint).toBe(0)
+})
