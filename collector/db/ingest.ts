@@ -3,7 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
-import { contribute, personsOf, updatePersons } from './people'
+import { contribute, updatePersons } from './people'
 import type { Tables } from './schema'
 
 /** A validated message, its times settled. */
@@ -86,7 +86,7 @@ export function firstKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string
 }
 
 async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
-  const actors = new Map<string, Tables['actors'] & { link?: { time: number; seq: number } }>()
+  const actors = new Map<string, Tables['actors']>()
   const firsts = new Map<string, Tables['firsts']>()
   const traits = new Map<string, Tables['traits']>()
   const memberships = new Map<string, Tables['memberships']>()
@@ -97,7 +97,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const p = r.projectId
     const t = r.eventTime
     const at = `${p}\u0000${r.actor}`
-    const actor = actors.get(at) ?? { project_id: p, actor: r.actor, person: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null }
+    const actor = actors.get(at) ?? { project_id: p, actor: r.actor, person: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null, prev_person: null }
     actor.first_time = Math.min(actor.first_time, t)
     actor.last_time = Math.max(actor.last_time, t)
     if (r.userId && r.actor.startsWith('a:') && (actor.link_time == null || later({ time: t, seq: r.seq }, { time: actor.link_time, seq: actor.link_seq! }))) {
@@ -154,18 +154,9 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const latest = (table: string) => sql<boolean>`(excluded.time, excluded.seq) > (${sql.ref(`${table}.time`)}, ${sql.ref(`${table}.seq`)})`
   const linkWins = sql<boolean>`excluded.link_time is not null and (actors.link_time is null or (excluded.link_time, excluded.link_seq) > (actors.link_time, actors.link_seq))`
 
-  // the persons of actors whose link may move, before it does
-  const linking = new Map<string, string[]>()
-  for (const a of actors.values()) {
-    if (a.user_id == null) continue
-    if (!linking.has(a.project_id)) linking.set(a.project_id, [])
-    linking.get(a.project_id)!.push(a.actor)
-  }
-  const before = new Map<string, Map<string, string>>()
-  for (const [project, list] of linking) before.set(project, await personsOf(trx, project, list))
-
   const after = new Map<string, string>() // `project\0actor` to its person, as the write leaves it
-  for (const chunk of chunks(sorted(actors).map(({ link: _, ...a }) => a)))
+  const moved = new Map<string, Map<string, [from: string, to: string]>>() // per project, the actors a re-link moved
+  for (const chunk of chunks(sorted(actors)))
     for (const a of await trx
       .insertInto('actors')
       .values(chunk)
@@ -177,11 +168,18 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           person: sql`case when ${linkWins} then excluded.person else actors.person end`,
           link_time: sql`case when ${linkWins} then excluded.link_time else actors.link_time end`,
           link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
+          // The row as this upsert found it, under its lock: another collector may have re-linked it since this write began
+          prev_person: sql.ref('actors.person'),
         }),
       )
-      .returning(['project_id', 'actor', 'person'])
-      .execute())
+      .returning(['project_id', 'actor', 'person', 'prev_person'])
+      .execute()) {
       after.set(`${a.project_id}\u0000${a.actor}`, a.person)
+      if (a.prev_person != null && a.prev_person != a.person) {
+        if (!moved.has(a.project_id)) moved.set(a.project_id, new Map())
+        moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
+      }
+    }
   for (const chunk of chunks(sorted(firsts)))
     await trx
       .insertInto('firsts')
@@ -239,12 +237,5 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     if (!added.has(r.projectId)) added.set(r.projectId, new Map())
     contribute(added.get(r.projectId)!, r.projectId, after.get(`${r.projectId}\u0000${r.actor}`)!, r)
   }
-  for (const [project, persons] of added) {
-    const moved = new Map<string, string>()
-    for (const [actor, person] of before.get(project) ?? []) {
-      const now = after.get(`${project}\u0000${actor}`)!
-      if (now != person) moved.set(actor, now)
-    }
-    await updatePersons(db, trx, project, persons, moved, before.get(project) ?? new Map())
-  }
+  for (const [project, persons] of added) await updatePersons(db, trx, project, persons, moved.get(project) ?? new Map())
 }

@@ -196,6 +196,15 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
           group by 1, 2, 3, 4`.execute(db)
     },
   },
+
+  '2026-11-23-003-actor-previous-person': {
+    // The person an actor had before the write that last upserted it, set by that upsert under its row
+    // lock and returned by it: what a re-link moved the actor from, which a read before the upsert could
+    // get wrong when another collector re-linked the same actor in between (db/ingest.ts).
+    async up(db) {
+      await db.schema.alterTable('actors').addColumn('prev_person', 'text').execute()
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

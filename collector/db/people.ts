@@ -16,14 +16,6 @@ const CHUNK = 500
 const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
 const later = (a: { time: number; seq: number }, b: { time: number; seq: number } | null | undefined) => !b || a.time > b.time || (a.time == b.time && a.seq > b.seq)
 
-/** The persons of these actors now, by actor. */
-export async function personsOf(trx: Trx, project: string, actors: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for (const chunk of chunks(actors))
-    for (const row of await trx.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).where('actor', 'in', chunk).execute()) out.set(row.actor, row.person)
-  return out
-}
-
 /** Each person's state folded from the full state of the given actors (each with its current person). */
 export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, Tables['persons']>> {
   const persons = new Map<string, Tables['persons']>()
@@ -87,13 +79,13 @@ function merge(a: Tables['persons'], b: Tables['persons']) {
 
 /**
  * After the per-actor state of a write: merges what the write adds into its persons
- * (`added`, from its rows), and for the actors a re-link moved (actor to new person,
- * `before` giving the old) the whole history of the actor into its new person; the
- * old person is recomputed from the actors it keeps, or deleted.
+ * (`added`, from its rows), and for the actors a re-link moved (actor to its old and
+ * new person) the whole history of the actor into its new person; the old person is
+ * recomputed from the actors it keeps, or deleted.
  */
-export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, Tables['persons']>, moved: Map<string, string>, before: Map<string, string>) {
+export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, Tables['persons']>, moved: Map<string, [from: string, to: string]>) {
   if (moved.size)
-    for (const [person, state] of await foldPersons(trx, project, moved)) {
+    for (const [person, state] of await foldPersons(trx, project, new Map([...moved].map(([actor, [, to]]) => [actor, to])))) {
       const known = added.get(person)
       if (known) merge(known, state)
       else added.set(person, state)
@@ -122,7 +114,7 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
       .execute()
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
-  const lost = [...new Set([...moved.keys()].map((actor) => before.get(actor)!))].sort()
+  const lost = [...new Set([...moved.values()].map(([from]) => from))].sort()
   for (const person of lost) {
     let lock = trx.selectFrom('persons').select('person').where('project_id', '=', project).where('person', '=', person)
     if (db.dialect == 'postgres') lock = lock.forUpdate()

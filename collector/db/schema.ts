@@ -54,6 +54,8 @@ export interface ActorsTable {
   person: string
   link_time: number | null
   link_seq: number | null
+  /** The person before the write that last upserted this row (null when it inserted it): how ingest sees what a re-link moved. */
+  prev_person: string | null
 }
 
 /** The first occurrence per actor of each key: `e:<event>`, `t:<type>`, `s:<step id>`, `f:<feature id>`. */

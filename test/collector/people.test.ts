@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
 import { foldPersons } from '../../collector/db/people'
-import { clear, dialects, post, stopPostgres, testApp, useTestDb } from './harness'
+import { clear, dialects, openTestDb, post, stopPostgres, testApp, useTestDb } from './harness'
 import { group, identify, jan, page } from './metrics/helpers'
 
 afterAll(() => stopPostgres())
@@ -51,5 +51,27 @@ describe.each(dialects)('per-person state on %s', (dialect) => {
       }),
       { numRuns: dialect == 'sqlite' ? 60 : 15 },
     )
+  })
+})
+
+describe('per-person state with two collectors on one PostgreSQL', () => {
+  let db: Db
+  useTestDb('postgres', (d) => (db = d))
+
+  test('two collectors linking one new device to two users at once keep the persons equal to a fold of all actors', async () => {
+    const other = await openTestDb('postgres') // a second pool on the same database: another collector
+    try {
+      const send = (on: Db, batch: unknown[]) => post(testApp(on), '/v1/batch', { writeKey: 'wk_saas', batch })
+      for (let i = 0; i < 20; i++) {
+        // the later link wins whichever commits first; the person the loser made must not outlive it
+        const answers = await Promise.all([send(db, [identify({ anon: `d${i}`, user: `early${i}` }, jan(1))]), send(other.db, [identify({ anon: `d${i}`, user: `late${i}` }, jan(2))])])
+        expect(answers.map((a) => a.status)).toEqual([200, 200])
+      }
+      const { rows, folded } = await kept(db)
+      expect(rows.map((p) => p.person)).toEqual(folded.map((p) => p.person))
+      expect(rows).toEqual(folded)
+    } finally {
+      await other.close()
+    }
   })
 })
