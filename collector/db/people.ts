@@ -56,15 +56,29 @@ export async function foldPersons(trx: Kysely<Tables>, project: string, actors: 
 
 /** A person's part of a write: its rows' first event time, latest createdAt and latest group call. */
 export function contribute(persons: Map<string, Tables['persons']>, project: string, person: string, r: { eventTime: number; seq: number; type: string; traits?: Record<string, unknown> | undefined; groupId: string | null }) {
-  let p = persons.get(person)
-  if (!p) persons.set(person, (p = { project_id: project, person, first_time: r.eventTime, signup_time: r.eventTime, created_ms: null, created_time: null, created_seq: null, account: null, account_time: null, account_seq: null }))
-  p.first_time = Math.min(p.first_time, r.eventTime)
-  const stamp = { time: r.eventTime, seq: r.seq }
-  if (r.type == 'identify' && r.traits?.createdAt !== undefined && later(stamp, p.created_time == null ? null : { time: p.created_time, seq: p.created_seq! }))
-    Object.assign(p, { created_ms: parseIsoTime(r.traits.createdAt), created_time: r.eventTime, created_seq: r.seq })
-  if (r.type == 'group' && later(stamp, p.account_time == null ? null : { time: p.account_time, seq: p.account_seq! }))
-    Object.assign(p, { account: r.groupId, account_time: r.eventTime, account_seq: r.seq })
-  p.signup_time = p.created_ms ?? p.first_time
+  const created = r.type == 'identify' && r.traits?.createdAt !== undefined
+  const grouped = r.type == 'group'
+  const row: Tables['persons'] = {
+    project_id: project,
+    person,
+    first_time: r.eventTime,
+    created_ms: created ? parseIsoTime(r.traits!.createdAt) : null,
+    created_time: created ? r.eventTime : null,
+    created_seq: created ? r.seq : null,
+    signup_time: r.eventTime,
+    account: grouped ? r.groupId : null,
+    account_time: grouped ? r.eventTime : null,
+    account_seq: grouped ? r.seq : null,
+  }
+  row.signup_time = row.created_ms ?? row.first_time
+  add(persons, row)
+}
+
+/** Adds a person's state to those known, merged into the same person's. */
+function add(persons: Map<string, Tables['persons']>, state: Tables['persons']) {
+  const known = persons.get(state.person)
+  if (known) merge(known, state)
+  else persons.set(state.person, state)
 }
 
 /** Merges b into a, as the upsert below merges rows. */
@@ -85,11 +99,7 @@ function merge(a: Tables['persons'], b: Tables['persons']) {
  */
 export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, Tables['persons']>, moved: Map<string, [from: string, to: string]>) {
   if (moved.size)
-    for (const [person, state] of await foldPersons(trx, project, new Map([...moved].map(([actor, [, to]]) => [actor, to])))) {
-      const known = added.get(person)
-      if (known) merge(known, state)
-      else added.set(person, state)
-    }
+    for (const state of (await foldPersons(trx, project, new Map([...moved].map(([actor, [, to]]) => [actor, to])))).values()) add(added, state)
   const rows = [...added.values()].sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
   const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
   const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
