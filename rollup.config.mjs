@@ -25,6 +25,7 @@ const inlineCss = {
 }
 
 const widgetEntry = resolve('widget/index.tsx')
+const collectorEntries = { collector: 'collector/cli.ts', 'collector-writer': 'collector/db/writer-thread.ts', 'collector-reader': 'collector/metrics/reader-thread.ts' }
 /** The SDK core never contains the widget: the ESM build imports its twin file, the script tag injects a script (sdk/widget-script.ts). */
 const widgetBy = (how) => ({
   name: 'widget-loader',
@@ -83,10 +84,18 @@ export default [
   },
   {
     // The collector, for `npm start` and the `northstar` command (tests run its sources), and its
-    // SQLite writer thread. What both use goes in a chunk beside them, so `new URL('./collector-writer.mjs',
-    // import.meta.url)` finds the writer from whichever file holds server.ts.
-    input: { collector: 'collector/cli.ts', 'collector-writer': 'collector/db/writer-thread.ts' },
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'collector-shared.mjs', banner: (chunk) => (chunk.name == 'collector' ? '#!/usr/bin/env node' : '') },
+    // SQLite writer and metrics reader threads. What they share goes in a chunk beside them, so
+    // `new URL('./collector-writer.mjs', import.meta.url)` finds a thread from whichever file holds server.ts.
+    input: collectorEntries,
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].mjs',
+      // one chunk for all they share, rather than one per combination of entries
+      manualChunks: (id) => (Object.values(collectorEntries).some((entry) => id.endsWith(entry)) ? undefined : 'shared'),
+      chunkFileNames: 'collector-[name].mjs',
+      banner: (chunk) => (chunk.name == 'collector' ? '#!/usr/bin/env node' : ''),
+    },
     external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
     plugins: [esbuild({ target: 'node20' })],
   },

@@ -467,7 +467,7 @@ async function profile({ lib, dir, configFile, sqliteFile, log }) {
       })
       console.log(`\n=== collector on SQLite, ${kind}: ${int(r.requestsPerSec)} req/s, ${int(r.eventsPerSec)} events/s, p99 ${ms(r.latencyMs.p99)} ms (profiler on)`)
       // One profile per thread, CPU.<date>.<time>.<pid>.<threadId>.<n>.cpuprofile: 0 reads the requests,
-      // 1 is the SQLite writer thread (it starts first), 2 its checkpointer (not summarised)
+      // 1 is the SQLite writer thread (it starts first), 2 its checkpointer, 3 the metrics reader (not summarised)
       for (const [thread, name] of [[0, 'main thread: HTTP, parsing, validation'], [1, 'writer thread: ingest()']]) {
         const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] == String(thread))
         if (!file) continue

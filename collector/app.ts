@@ -16,6 +16,7 @@ import { dashboard } from './dashboard/index'
 import { openapi } from './openapi'
 import { servedSurveys } from './surveys'
 import { createRateLimiter, defaultRateLimit, type RateLimit } from './ratelimit'
+import { readMetric, type Read } from './metrics/index'
 import { ingestRoutes } from './routes/ingest'
 import { metricRoutes } from './routes/metrics'
 
@@ -28,11 +29,13 @@ export interface AppDeps {
   dist?: string
   /** Stores validated rows, resolving once committed (default: db/writer.ts's group commit on `db`). */
   write?: (rows: Row[]) => Promise<unknown>
+  /** Runs a metric (default: on `db`, in this thread). */
+  read?: (request: Read) => Promise<unknown>
 }
 
 const etag = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`
 
-export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname, write }: AppDeps) {
+export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname, write, read }: AppDeps) {
   const keys = indexKeys(config.projects)
   const app = new Hono()
 
@@ -51,7 +54,7 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
     }),
   )
 
-  app.route('/', metricRoutes({ db, keys, now }))
+  app.route('/', metricRoutes({ keys, now, read: read ?? ((request) => readMetric(db, request)) }))
 
   app.get('/v1/surveys', (c) => {
     const project = writeProject(keys, c, c.req.query('writeKey'))

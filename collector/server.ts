@@ -6,7 +6,9 @@ import { checkHealth, deliver } from './alerts'
 import { createApp } from './app'
 import { loadConfig, parseConfig, type Config } from './config'
 import { openDb, type DbOptions } from './db/index'
-import { startWriterThread } from './db/writer'
+import type { Row } from './db/ingest'
+import { startDbThread } from './db/thread'
+import type { Read } from './metrics/index'
 import { deleteExpired } from './db/persons'
 import { defaultRateLimit } from './ratelimit'
 
@@ -45,14 +47,16 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
     file: env.NORTHSTAR_DB || './.northstar/northstar.db',
     synchronous: env.NORTHSTAR_SYNCHRONOUS == 'FULL' ? 'FULL' : 'NORMAL',
   }
-  // SQLite: events are written by a worker thread, which also checkpoints (db/writer-thread.ts).
-  // The built collector has it beside itself; run from sources (tests), this thread writes.
-  const script = new URL('./collector-writer.mjs', import.meta.url)
-  const threaded = !options.url && existsSync(script)
+  // SQLite: events are written by a thread of their own, which also checkpoints (db/writer-thread.ts), and
+  // metrics read by another (metrics/reader-thread.ts); this thread keeps reading requests meanwhile.
+  // The built collector has both beside itself; run from sources (tests), this thread does it all.
+  const script = (name: string) => new URL(`./collector-${name}.mjs`, import.meta.url)
+  const threaded = !options.url && existsSync(script('writer')) && existsSync(script('reader'))
   const db = await openDb({ ...options, checkpoints: !threaded })
-  const writer = threaded ? await startWriterThread(script, { db: options, config }) : undefined
+  const writer = threaded ? await startDbThread<Row[], Set<string>>(script('writer'), { db: options, config }, 'SQLite writer') : undefined
+  const reader = threaded ? await startDbThread<Read, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader') : undefined
   const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
-  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 }, write: writer?.write })
+  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 }, write: writer?.call, read: reader?.call })
   const server = serve({ fetch: app.fetch, port, hostname: env.HOST || '0.0.0.0' }, (info) =>
     console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB || './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
@@ -62,22 +66,26 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
       .then(() => db.optimize())
       .catch((error) => console.error('Retention sweep failed:', error))
   void sweep()
-  setInterval(sweep, 3_600_000).unref()
   // alerts: health checked hourly, the outbox drained every few seconds (and after a restart)
   const check = () => checkHealth(db, config, Date.now()).catch((error) => console.error('Alert check failed:', error))
   void check()
-  setInterval(check, 3_600_000).unref()
   let delivering = false
-  setInterval(() => {
-    if (delivering) return
-    delivering = true
-    deliver(db, Date.now)
-      .catch((error) => console.error('Alert delivery failed:', error))
-      .finally(() => (delivering = false))
-  }, 5_000).unref()
+  const timers = [
+    setInterval(sweep, 3_600_000),
+    setInterval(check, 3_600_000),
+    setInterval(() => {
+      if (delivering) return
+      delivering = true
+      deliver(db, Date.now)
+        .catch((error) => console.error('Alert delivery failed:', error))
+        .finally(() => (delivering = false))
+    }, 5_000),
+  ]
+  for (const timer of timers) timer.unref()
   const stop = () => {
+    for (const timer of timers) clearInterval(timer) // none may start on a database being closed
     // Finish what is in flight (each answered only after its commit), then close the database.
-    server.close(() => void Promise.all([writer?.close(), db.close()]).then(() => process.exit(0)))
+    server.close(() => void Promise.all([writer?.close(), reader?.close(), db.close()]).then(() => process.exit(0)))
     // idle keep-alive connections would otherwise hold close() until they time out
     ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
     setTimeout(() => process.exit(1), 10_000).unref()

@@ -20,5 +20,7 @@ export interface Query {
 
 export type Metric<T> = (db: Db, query: Query) => Promise<T>
 
-/** A metric that needs a config key the project lacks. */
-export class NotConfigured extends Error {}
+/** A metric that needs a config key the project lacks; known by its name, also once it crossed from a thread (db/thread.ts). */
+export class NotConfigured extends Error {
+  override name = 'NotConfigured'
+}

@@ -1,12 +1,9 @@
 // GET /v1/metrics/<name>: validate the parameters, run the metric, answer JSON
 // or CSV. The read key names the project; a write key can never read.
 import { Hono } from 'hono'
-import type { Db } from '../db/index'
 import { rowsOf, toCsv } from '../csv'
 import { HttpError, readProject, type Keys } from '../http'
-import { metrics, type MetricName, type Query } from '../metrics/index'
-import { NotConfigured } from '../metrics/query'
-import { responses } from '../metrics/satisfaction'
+import { metrics, type MetricName, type Query, type Read } from '../metrics/index'
 import { checkZone, DAY, parseIsoTime, startOfDate } from '../metrics/time'
 
 const COMMON = ['from', 'to', 'segment', 'tz', 'format']
@@ -72,7 +69,14 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
   return { project, from, to, segments, tz, now, format, ...(within != null && { within }), ...(limit != null && { limit }) }
 }
 
-export function metricRoutes({ db, keys, now }: { db: Db; keys: Keys; now: () => number }) {
+export interface MetricDeps {
+  keys: Keys
+  now: () => number
+  /** Runs a metric: metrics/index.ts's readMetric, in this thread or in metrics/reader-thread.ts. */
+  read(request: Read): Promise<unknown>
+}
+
+export function metricRoutes({ keys, now, read }: MetricDeps) {
   const app = new Hono()
   for (const name of Object.keys(metrics) as MetricName[]) {
     app.get(`/v1/metrics/${name}`, async (c) => {
@@ -80,16 +84,17 @@ export function metricRoutes({ db, keys, now }: { db: Db; keys: Keys; now: () =>
       const query = parseQuery(name, new URL(c.req.url).searchParams, project, now())
       let data: Record<string, unknown>
       try {
-        data = (await metrics[name](db, query)) as Record<string, unknown>
+        data = (await read({ name, query })) as Record<string, unknown>
       } catch (error) {
-        if (error instanceof NotConfigured)
-          throw new HttpError(400, 'not_configured', `Project "${project.id}" has no ${error.message} in northstar.config.json: add it to measure ${name}`, { path: error.message })
+        const { name: kind, message } = error as Error
+        if (kind == 'NotConfigured')
+          throw new HttpError(400, 'not_configured', `Project "${project.id}" has no ${message} in northstar.config.json: add it to measure ${name}`, { path: message })
         throw error
       }
       if (query.format == 'json')
         return c.json({ metric: name, project: { id: project.id, name: project.name }, from: query.from, to: query.to, tz: query.tz, segments: query.segments, ...data })
       // satisfaction: the counted answers, comments included, so every figure can be recomputed by hand
-      const rows = name == 'satisfaction' ? ((await responses(db, query)) as unknown as Record<string, unknown>[]) : rowsOf(data)
+      const rows = name == 'satisfaction' ? ((await read({ name: 'responses', query })) as Record<string, unknown>[]) : rowsOf(data)
       const file = `northstar-${project.id}-${name}-${new Date(query.from).toISOString().slice(0, 10)}-${new Date(query.to).toISOString().slice(0, 10)}.csv`
       return c.body(toCsv(rows), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${file}"` })
     })

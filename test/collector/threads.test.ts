@@ -1,6 +1,7 @@
-// The SQLite writer in a worker thread (dist/collector-writer.mjs, as `northstar
-// start` runs it): the same group commit and guarantees as the in-process writer,
-// with the main thread's own transactions taking the write lock when they begin.
+// The SQLite writer and the metrics reader in worker threads (dist/collector-writer.mjs
+// and dist/collector-reader.mjs, as `northstar start` runs them): the same answers and
+// guarantees as in process, with the main thread's own transactions taking the write
+// lock when they begin.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,29 +9,35 @@ import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, beforeAll, expect, test } from 'vitest'
 import { openDb, type Db } from '../../collector/db/index'
-import { startWriterThread } from '../../collector/db/writer'
+import type { Row } from '../../collector/db/ingest'
+import { startDbThread } from '../../collector/db/thread'
+import type { Read } from '../../collector/metrics/index'
 import { config, iso, NOW, post, storedIds, testApp, track } from './harness'
 
-const script = new URL('../../dist/collector-writer.mjs', import.meta.url)
+const script = (name: string) => new URL(`../../dist/collector-${name}.mjs`, import.meta.url)
 beforeAll(() => {
-  if (!existsSync(script)) throw new Error('dist/collector-writer.mjs is missing: run `npm run build` first (npm test does)')
+  for (const name of ['writer', 'reader'])
+    if (!existsSync(script(name))) throw new Error(`dist/collector-${name}.mjs is missing: run \`npm run build\` first (npm test does)`)
 })
+const startWriterThread = (data: Parameters<typeof startDbThread>[1]) => startDbThread<Row[], Set<string>>(script('writer'), data, 'SQLite writer')
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** The main thread's connection (no checkpointer: the thread has it) and the writer thread, on one new file. */
+/** The main thread's connection (no checkpointer: the writer has it), the writer and the reader thread, on one new file. */
 async function threaded() {
-  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-threads-'))
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'northstar.db')
   const db = await openDb({ file, checkpoints: false })
   cleanups.push(() => db.close())
-  const writer = await startWriterThread(script, { db: { file }, config })
+  const writer = await startWriterThread({ db: { file }, config })
   cleanups.push(() => writer.close())
-  return { db, writer, file, app: testApp(db, { write: writer.write }) }
+  const reader = await startDbThread<Read, unknown>(script('reader'), { db: { file, checkpoints: false }, config }, 'metrics reader')
+  cleanups.push(() => reader.close())
+  return { db, writer, file, app: testApp(db, { write: writer.call, read: reader.call }) }
 }
 
 const answer = (fields: Record<string, unknown>) =>
@@ -59,7 +66,7 @@ test('a write the database refuses fails with its error, and the thread goes on 
   await sql`create trigger refuse before insert on events when new.message_id = 'bad' begin select raise(abort, 'refused by a trigger'); end`.execute(db.kysely)
   const refused = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'bad' })] })
   expect(refused.status).toBe(500)
-  await expect(writer.write([])).resolves.toEqual(new Set()) // still alive
+  await expect(writer.call([])).resolves.toEqual(new Set()) // still alive
   expect((await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'good' })] })).status).toBe(200)
   expect(await storedIds(db)).toEqual(['good'])
 })
@@ -71,18 +78,18 @@ test('close() lets the writes in flight commit first', async () => {
   await writer.close()
   expect((await pending).status).toBe(200)
   expect(await storedIds(db)).toEqual(['last'])
-  await expect(writer.write([])).rejects.toThrow('The SQLite writer thread is closed')
+  await expect(writer.call([])).rejects.toThrow('The SQLite writer thread is closed')
 })
 
 test('does not start on a database it cannot open, and says why', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-threads-'))
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   // a folder where the database file should be
-  await expect(startWriterThread(script, { db: { file: dir }, config })).rejects.toThrow(/unable to open|directory/i)
+  await expect(startWriterThread({ db: { file: dir }, config })).rejects.toThrow(/unable to open|directory/i)
 })
 
 test('a SQLite transaction takes the write lock when it begins, so another connection cannot commit between its reads and its writes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'northstar-writer-'))
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-threads-'))
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'northstar.db')
   const db: Db = await openDb({ file, checkpoints: false })
@@ -100,4 +107,31 @@ test('a SQLite transaction takes the write lock when it begins, so another conne
 test('a connection opened without checkpoints never checkpoints on commit', async () => {
   const { db } = await threaded()
   expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely)).rows[0]!.wal_autocheckpoint).toBe(0)
+})
+
+test('the reader thread answers every metric route, JSON and CSV, as the main thread would', async () => {
+  const { db, app } = await threaded()
+  const day = 86_400_000
+  const batch = [
+    track({ userId: 'ann', type: 'identify', traits: { createdAt: iso(NOW - 9 * day), plan: 'pro' }, timestamp: iso(NOW - 9 * day) }),
+    track({ userId: 'ann', event: 'Report Shared', timestamp: iso(NOW - 5 * day) }),
+    track({ userId: 'ann', event: '$step', properties: { step: 'create_project' }, timestamp: iso(NOW - 8 * day) }),
+    answer({ score: 9, comment: '=cmd' }),
+  ]
+  expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch })).status).toBe(200)
+  const inProcess = testApp(db)
+  for (const name of ['ttv', 'onboarding', 'satisfaction', 'features', 'sessions', 'retention', 'health', 'surveys'])
+    for (const format of ['json', 'csv']) {
+      const ask = (on: typeof app) => on.request(`/v1/metrics/${name}?format=${format}`, { headers: { Authorization: 'Bearer rk_saas' } })
+      const [threadAnswer, localAnswer] = await Promise.all([ask(app), ask(inProcess)])
+      expect([name, format, threadAnswer.status]).toEqual([name, format, 200])
+      expect(await threadAnswer.text()).toBe(await localAnswer.text())
+    }
+})
+
+test('a metric the config cannot answer is still the 400 that names the key to add, from the reader thread', async () => {
+  const { app } = await threaded()
+  const res = await app.request('/v1/metrics/ttv', { headers: { Authorization: 'Bearer rk_demo' } })
+  expect(res.status).toBe(400)
+  expect(await res.json()).toEqual({ error: expect.objectContaining({ code: 'not_configured', path: 'activation.valueEvent' }) })
 })
