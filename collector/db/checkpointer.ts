@@ -13,6 +13,13 @@ import type SQLite from 'better-sqlite3'
 const EVERY_MS = 250
 /** Past this many WAL pages (80 MB) the worker waits for the writer to let a checkpoint catch up. */
 const LIMIT_PAGES = 20_000
+/**
+ * How long it waits for that, at most. A RESTART blocks new writes while it waits, also for
+ * readers to leave the WAL: with metrics read in another thread (metrics/reader-thread.ts),
+ * waiting out a read of a second stalled ingestion that long (bench: p99 450-630 ms with a
+ * dashboard open, 57-138 ms with this limit). Not done now, it is tried again next round.
+ */
+const RESTART_WAIT_MS = 20
 /** Should the worker stop, the writer checkpoints again itself, as often as it did before (40 MB of WAL). */
 const FALLBACK_PAGES = 10_000
 
@@ -27,7 +34,7 @@ const timer = setInterval(() => {
     // The WAL starts over only once a checkpoint has caught up with the writer; under a
     // sustained load it may not, so past the limit wait for a gap between commits (RESTART).
     if (log > workerData.limit) {
-      db.pragma('busy_timeout = 5000')
+      db.pragma('busy_timeout = ' + workerData.restartWait)
       db.pragma('wal_checkpoint(RESTART)')
       db.pragma('busy_timeout = 0')
     }
@@ -48,7 +55,7 @@ parentPort.on('message', () => {
 export function startCheckpointer(database: SQLite.Database, file: string): () => Promise<void> {
   database.pragma('wal_autocheckpoint = 0')
   const fallback = () => database.open && database.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`)
-  const worker = new Worker(source, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, every: EVERY_MS, limit: LIMIT_PAGES } })
+  const worker = new Worker(source, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, every: EVERY_MS, limit: LIMIT_PAGES, restartWait: RESTART_WAIT_MS } })
   worker.unref() // it never keeps the process alive
   worker.on('error', fallback)
   const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()))
