@@ -55,6 +55,18 @@ const pages = [
 ]
 const steps = ['create_project', 'connect_integration', 'invite_teammate', 'first_report']
 const features = ['export_csv', 'api_access', 'scheduled_reports', 'sso', 'dark_mode']
+
+/** The bench's project in northstar.config.json: its onboarding, features and value event are those of the traffic. */
+export const PROJECT_CONFIG = {
+  id: PROJECT,
+  name: 'Bench',
+  writeKey: WRITE_KEY,
+  readKey: 'rk_bench',
+  allowedOrigins: ['http://localhost:8787'],
+  activation: { valueEvent: 'Report Shared' },
+  onboarding: { steps: steps.map((id) => ({ id, name: id })) },
+  features: features.map((id) => ({ id, name: id })),
+}
 const plans = ['free', 'starter', 'pro', 'enterprise']
 const locales = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'ja-JP']
 

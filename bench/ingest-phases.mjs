@@ -13,7 +13,7 @@
 // The same for single events on /v1/track.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { PROJECT, WRITE_KEY, filler, templates } from './ingest-events.mjs'
+import { PROJECT, PROJECT_CONFIG, filler, templates } from './ingest-events.mjs'
 
 const o = JSON.parse(process.argv[2])
 const lib = await import(o.lib)
@@ -46,7 +46,7 @@ function bodies(kind, seed) {
 
 const row = (m, raw, bodySentAt, receivedAt) => toRow(PROJECT, m, raw, bodySentAt, receivedAt)
 
-const config = parseConfig({ projects: [{ id: PROJECT, name: 'Bench', writeKey: WRITE_KEY, readKey: 'rk_bench' }] })
+const config = parseConfig({ projects: [PROJECT_CONFIG] })
 let dbs = 0
 const freshDb = () => {
   const dir = join(o.dir, `phases-${++dbs}`)

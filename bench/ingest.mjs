@@ -16,7 +16,9 @@
 //   dist/collector.mjs start`, rate limit off, fresh database each) on SQLite
 //   and on PostgreSQL: 20-event batches on POST /v1/batch in a closed loop of N
 //   connections (the maximum rate) and paced at half the storage ceiling (the
-//   latency at that load), and single events on POST /v1/track (closed loop);
+//   latency at that load; on SQLite also with a dashboard open: the eight
+//   metric routes asked every 2 s, which must not stall ingestion), and single
+//   events on POST /v1/track (closed loop);
 //   and the same closed loops against a bare node:http server that only
 //   JSON.parses the body and answers 204 (bench/ingest-bare.mjs): the HTTP ceiling.
 // - The ratios and whether the targets hold: closed-loop events/s ≥ 50% of the
@@ -40,7 +42,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
-import { BATCH, PROJECT, WRITE_KEY } from './ingest-events.mjs'
+import { BATCH, PROJECT_CONFIG } from './ingest-events.mjs'
 import { bundleLib, freshPgDatabase, here, int, machineTicks, ms, postgresPids, root, table, ticksOf } from './common.mjs'
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32)
@@ -223,7 +225,32 @@ async function storedCount(target) {
 }
 
 /** The collector on a fresh database, one load run of `kind`, stopped; the stored rows counted. */
-async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs = [], extraEnv = {}, rate = 0 }) {
+/** The dashboard's eight metric routes, asked one after the other every DASHBOARD_EVERY_MS, as a product manager's open page would. */
+const DASHBOARD = ['ttv', 'onboarding', 'satisfaction', 'features', 'sessions', 'retention', 'health', 'surveys']
+const DASHBOARD_EVERY_MS = 2000
+function dashboardLoop(port) {
+  let stopped = false
+  const answers = []
+  const done = (async () => {
+    await sleep(WARMUP_MS)
+    while (!stopped) {
+      for (const name of DASHBOARD) {
+        const t0 = performance.now()
+        const res = await fetch(`http://127.0.0.1:${port}/v1/metrics/${name}`, { headers: { Authorization: `Bearer ${PROJECT_CONFIG.readKey}` } })
+        await res.arrayBuffer()
+        answers.push({ ms: performance.now() - t0, ok: res.ok })
+      }
+      await sleep(DASHBOARD_EVERY_MS)
+    }
+  })()
+  return async () => {
+    stopped = true
+    await done
+    return { requests: answers.length, failed: answers.filter((a) => !a.ok).length, meanMs: answers.reduce((n, a) => n + a.ms, 0) / (answers.length || 1) }
+  }
+}
+
+async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs = [], extraEnv = {}, rate = 0, dashboard = false }) {
   const port = await freePort()
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NORTHSTAR_CONFIG: configFile, NORTHSTAR_RATE_LIMIT: '0', ...extraEnv }
   for (const name of ['DATABASE_URL', 'NORTHSTAR_DB', 'NORTHSTAR_SYNCHRONOUS']) delete env[name] // the defaults: synchronous=NORMAL
@@ -232,7 +259,9 @@ async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs =
   const server = await startServer([join(root, 'dist/collector.mjs'), 'start'], env, port, nodeArgs)
   let result
   try {
+    const stopDashboard = dashboard ? dashboardLoop(port) : undefined
     result = await httpRun(port, kind, () => ({ server: [server.pid], postgres: postgresPids(pgPostmaster) }), rate)
+    if (stopDashboard) result.dashboard = await stopDashboard()
   } finally {
     await server.stop()
   }
@@ -283,6 +312,7 @@ function report({ bare, sqlite, postgres, storage, settings, bodies, before }) {
     ['bare node:http, single, closed', bare.single],
     ['collector sqlite, batch, closed', sqlite.batch],
     [`collector sqlite, batch, paced ${int(sqlite.paced.rate)}/s`, sqlite.paced],
+    [`  the same, dashboard open`, sqlite.dashboard],
     ['collector sqlite, single, closed', sqlite.single],
     ['collector postgres, batch, closed', postgres.batch],
     [`collector postgres, batch, paced ${int(postgres.paced.rate)}/s`, postgres.paced],
@@ -295,6 +325,10 @@ function report({ bare, sqlite, postgres, storage, settings, bodies, before }) {
     ),
   )
   for (const [name, r] of runs) if (r.firstError) out.push(`  ${name}: first error: ${r.firstError}`)
+  const d = sqlite.dashboard.dashboard
+  out.push(
+    `dashboard open: the ${DASHBOARD.length} metric routes asked in turn every ${DASHBOARD_EVERY_MS / 1000} s during the run (${d.requests} requests, ${d.failed} failed, ${ms(d.meanMs)} ms each on average, over the data the run writes)`,
+  )
   out.push('')
   out.push(`Storage ceiling: the same rows through the collector's ingest(db, rows), no HTTP, ${STORAGE_MS / 1000} s of ingest time each (row building not counted);`)
   out.push('rows/cpu-s: per second of the node process\'s CPU inside ingest() (PostgreSQL\'s own CPU not counted); KB written/row: SQLite\'s write()s (WAL, checkpoints)')
@@ -369,7 +403,7 @@ async function main() {
   const configFile = join(dir, 'northstar.config.json')
   writeFileSync(
     configFile,
-    JSON.stringify({ projects: [{ id: PROJECT, name: 'Bench', writeKey: WRITE_KEY, readKey: 'rk_bench', allowedOrigins: ['http://localhost:8787'] }] }),
+    JSON.stringify({ projects: [PROJECT_CONFIG] }),
   )
   const sqliteFile = (name) => (mkdirSync(join(dir, name)), { file: join(dir, name, 'northstar.db') })
 
@@ -411,6 +445,10 @@ async function main() {
       const rate = Math.max(1, Math.round((TARGET_STORAGE * results.storage[key].group.rowsPerSec) / BATCH))
       log(`collector on ${name}, batch, paced at ${rate} requests/s (half the storage ceiling)`)
       results[key].paced = await run('batch', rate)
+      if (key == 'sqlite') {
+        log(`collector on ${name}, batch, paced at ${rate} requests/s, dashboard open`)
+        results[key].dashboard = await collectorRun({ target: await target(`collector-dashboard-${rate}`), kind: 'batch', configFile, rate, dashboard: true })
+      }
       log(`collector on ${name}, single`)
       results[key].single = await run('single', 0)
     }
