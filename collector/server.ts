@@ -6,10 +6,10 @@ import { checkHealth, deliver } from './alerts'
 import { createApp } from './app'
 import { loadConfig, parseConfig, type Config } from './config'
 import { openDb, type DbOptions } from './db/index'
-import type { Row } from './db/ingest'
+import { sweep as sweepExpired } from './db/persons'
 import { startDbThread } from './db/thread'
-import type { Read } from './metrics/index'
-import { deleteExpired } from './db/persons'
+import type { WriterRequest } from './db/writer-thread'
+import type { ReaderRequest } from './metrics/reader-thread'
 import { defaultRateLimit } from './ratelimit'
 
 export const newKey = (prefix: 'wk' | 'rk') => `${prefix}_${randomBytes(18).toString('base64url')}`
@@ -53,21 +53,25 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const script = (name: string) => new URL(`./collector-${name}.mjs`, import.meta.url)
   const threaded = !options.url && existsSync(script('writer')) && existsSync(script('reader'))
   const db = await openDb({ ...options, checkpoints: !threaded })
-  const writer = threaded ? await startDbThread<Row[], Set<string>>(script('writer'), { db: options, config }, 'SQLite writer') : undefined
-  const reader = threaded ? await startDbThread<Read, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader') : undefined
+  const writer = threaded ? await startDbThread<WriterRequest, unknown>(script('writer'), { db: options, config }, 'SQLite writer') : undefined
+  const reader = threaded ? await startDbThread<ReaderRequest, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader') : undefined
   const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
-  const app = createApp({ db, config, rateLimit: { perSecond, burst: perSecond * 10 }, write: writer?.call, read: reader?.call })
+  const app = createApp({
+    db,
+    config,
+    rateLimit: { perSecond, burst: perSecond * 10 },
+    ...(writer && { write: (rows) => writer.call({ rows }) }),
+    ...(reader && { read: (request) => reader.call(request) }),
+  })
   const server = serve({ fetch: app.fetch, port, hostname: env.HOST || '0.0.0.0' }, (info) =>
     console.log(`Northstar collector on http://localhost:${info.port} (${db.dialect}${db.dialect == 'sqlite' ? `: ${env.NORTHSTAR_DB || './.northstar/northstar.db'}` : ''}), ${config.projects.length} project(s)`),
   )
   // retentionDays: delete older raw events now and every hour; then refresh the planner's statistics
   const sweep = () =>
-    deleteExpired(db, config.projects, Date.now())
-      .then(() => db.optimize())
-      .catch((error) => console.error('Retention sweep failed:', error))
+    (writer ? writer.call({ sweep: Date.now() }) : sweepExpired(db, config.projects, Date.now())).catch((error) => console.error('Retention sweep failed:', error))
   void sweep()
   // alerts: health checked hourly, the outbox drained every few seconds (and after a restart)
-  const check = () => checkHealth(db, config, Date.now()).catch((error) => console.error('Alert check failed:', error))
+  const check = () => (reader ? reader.call({ check: Date.now() }) : checkHealth(db, config, Date.now())).catch((error) => console.error('Alert check failed:', error))
   void check()
   let delivering = false
   const timers = [

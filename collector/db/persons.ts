@@ -67,3 +67,9 @@ export async function deleteExpired(db: Db, projects: { id: string; retentionDay
   }
   return deleted
 }
+
+/** The hourly retention sweep: expired events deleted, then the query planner's statistics refreshed. */
+export async function sweep(db: Db, projects: { id: string; retentionDays?: number }[], now: number) {
+  await deleteExpired(db, projects, now)
+  await db.optimize()
+}

@@ -1,12 +1,17 @@
 // The SQLite writer's thread (dist/collector-writer.mjs): the group commit of
 // db/writer.ts on its own connection, the alert outbox written in the same
-// transactions. The main thread keeps parsing and validating while it writes.
+// transactions, and the hourly retention sweep. The main thread keeps parsing
+// and validating while it writes.
 import { answerAlerts } from '../alerts'
 import type { Row } from './ingest'
+import { sweep } from './persons'
 import { serveDbThread } from './thread'
 import { createWriter } from './writer'
 
+/** Rows to store (answered with the keys stored now), or the retention sweep at a time. */
+export type WriterRequest = { rows: Row[] } | { sweep: number }
+
 serveDbThread((db, config) => {
   const write = createWriter(db, answerAlerts(config, Date.now))
-  return (rows: Row[]) => write(rows)
+  return (request: WriterRequest): Promise<unknown> => ('rows' in request ? write(request.rows) : sweep(db, config.projects, request.sweep))
 })

@@ -9,9 +9,9 @@ import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, beforeAll, expect, test } from 'vitest'
 import { openDb, type Db } from '../../collector/db/index'
-import type { Row } from '../../collector/db/ingest'
 import { startDbThread } from '../../collector/db/thread'
-import type { Read } from '../../collector/metrics/index'
+import type { WriterRequest } from '../../collector/db/writer-thread'
+import type { ReaderRequest } from '../../collector/metrics/reader-thread'
 import { config, iso, NOW, post, storedIds, testApp, track } from './harness'
 
 const script = (name: string) => new URL(`../../dist/collector-${name}.mjs`, import.meta.url)
@@ -19,7 +19,7 @@ beforeAll(() => {
   for (const name of ['writer', 'reader'])
     if (!existsSync(script(name))) throw new Error(`dist/collector-${name}.mjs is missing: run \`npm run build\` first (npm test does)`)
 })
-const startWriterThread = (data: Parameters<typeof startDbThread>[1]) => startDbThread<Row[], Set<string>>(script('writer'), data, 'SQLite writer')
+const startWriterThread = (data: Parameters<typeof startDbThread>[1]) => startDbThread<WriterRequest, unknown>(script('writer'), data, 'SQLite writer')
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
@@ -35,9 +35,9 @@ async function threaded() {
   cleanups.push(() => db.close())
   const writer = await startWriterThread({ db: { file }, config })
   cleanups.push(() => writer.close())
-  const reader = await startDbThread<Read, unknown>(script('reader'), { db: { file, checkpoints: false }, config }, 'metrics reader')
+  const reader = await startDbThread<ReaderRequest, unknown>(script('reader'), { db: { file, checkpoints: false }, config }, 'metrics reader')
   cleanups.push(() => reader.close())
-  return { db, writer, file, app: testApp(db, { write: writer.call, read: reader.call }) }
+  return { db, writer, reader, app: testApp(db, { write: (rows) => writer.call({ rows }), read: (request) => reader.call(request) }) }
 }
 
 const answer = (fields: Record<string, unknown>) =>
@@ -66,7 +66,7 @@ test('a write the database refuses fails with its error, and the thread goes on 
   await sql`create trigger refuse before insert on events when new.message_id = 'bad' begin select raise(abort, 'refused by a trigger'); end`.execute(db.kysely)
   const refused = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'bad' })] })
   expect(refused.status).toBe(500)
-  await expect(writer.call([])).resolves.toEqual(new Set()) // still alive
+  await expect(writer.call({ rows: [] })).resolves.toEqual(new Set()) // still alive
   expect((await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'good' })] })).status).toBe(200)
   expect(await storedIds(db)).toEqual(['good'])
 })
@@ -78,7 +78,7 @@ test('close() lets the writes in flight commit first', async () => {
   await writer.close()
   expect((await pending).status).toBe(200)
   expect(await storedIds(db)).toEqual(['last'])
-  await expect(writer.call([])).rejects.toThrow('The SQLite writer thread is closed')
+  await expect(writer.call({ rows: [] })).rejects.toThrow('The SQLite writer thread is closed')
 })
 
 test('does not start on a database it cannot open, and says why', async () => {
@@ -134,4 +134,36 @@ test('a metric the config cannot answer is still the 400 that names the key to a
   const res = await app.request('/v1/metrics/ttv', { headers: { Authorization: 'Bearer rk_demo' } })
   expect(res.status).toBe(400)
   expect(await res.json()).toEqual({ error: expect.objectContaining({ code: 'not_configured', path: 'activation.valueEvent' }) })
+})
+
+test('the writer thread runs the retention sweep: events past retentionDays go, the per-person state stays', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-threads-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'northstar.db')
+  const db = await openDb({ file, checkpoints: false })
+  cleanups.push(() => db.close())
+  const kept = { ...config, projects: config.projects.map((p) => (p.id == 'demo' ? { ...p, retentionDays: 30 } : p)) }
+  const writer = await startWriterThread({ db: { file }, config: kept })
+  cleanups.push(() => writer.close())
+  const app = testApp(db, { write: (rows) => writer.call({ rows }) })
+  const day = 86_400_000
+  await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'old', timestamp: iso(NOW - 40 * day) }), track({ messageId: 'new', timestamp: iso(NOW - day) })] })
+  await writer.call({ sweep: NOW })
+  expect(await storedIds(db)).toEqual(['new'])
+  expect(await db.kysely.selectFrom('actors').select('first_time').execute()).toEqual([{ first_time: NOW - 40 * day }])
+})
+
+test('the reader thread runs the health check of the alerts, writing what it finds to the outbox', async () => {
+  const { db, reader, app } = await threaded()
+  const day = 86_400_000
+  // an account active every day, then gone quiet: its usage drops
+  const visits = Array.from({ length: 30 }, (_, i) => track({ userId: 'm', type: 'page', timestamp: iso(NOW - (60 - i) * day) }))
+  const joined = track({ userId: 'm', type: 'group', groupId: 'acme', traits: { supportTickets: 9, paymentsCurrent: false }, timestamp: iso(NOW - 61 * day) })
+  expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch: [joined, ...visits] })).status).toBe(200)
+  await reader.call({ check: NOW })
+  const alerts = await db.kysely.selectFrom('alerts').select(['cause', 'subject']).orderBy('cause').execute()
+  expect(alerts).toEqual([
+    { cause: 'at_risk', subject: 'acme' },
+    { cause: 'usage_drop', subject: 'acme' },
+  ])
 })
