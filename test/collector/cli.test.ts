@@ -56,7 +56,7 @@ test('names an unknown command and the ones there are', async () => {
   expect(await northstar('serve')).toMatchObject({ code: 2, stderr: expect.stringContaining('use start, init, keys [rotate <project>] or migrate') })
 })
 
-test('start with no config file serves a demo project, says so with its keys, and stops cleanly on SIGTERM', async () => {
+test('start with no config file serves a demo project, says so with its keys, stores and answers through its SQLite threads, and stops cleanly on SIGTERM', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'northstar-start-'))
   const child = spawn('node', [cli, 'start'], { cwd: empty, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NORTHSTAR_CONFIG: undefined } })
   let out = ''
@@ -71,6 +71,13 @@ test('start with no config file serves a demo project, says so with its keys, an
     })
     expect(out).toMatch(/No \.\/northstar\.config\.json: serving a demo project \(write key wk_[\w-]+, read key rk_[\w-]+\)/)
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true, database: 'sqlite' })
+    // written by the writer thread, read back by the metrics reader thread
+    const [, writeKey, readKey] = /write key (wk_[\w-]+), read key (rk_[\w-]+)/.exec(out)!
+    const message = { type: 'track', event: 'Report Shared', messageId: 'm-1', userId: 'ann', timestamp: new Date().toISOString() }
+    const stored = await fetch(`http://127.0.0.1:${port}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ writeKey, batch: [message] }) })
+    expect(stored.status).toBe(200)
+    const ttv = await fetch(`http://127.0.0.1:${port}/v1/metrics/ttv`, { headers: { Authorization: `Bearer ${readKey}` } })
+    expect(await ttv.json()).toMatchObject({ metric: 'ttv', cohort: 1, activated: 1 })
     const exit = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     expect(await exit).toBe(0)
