@@ -104,10 +104,13 @@ export function serveDbThread<Request, Result>(handler: (db: Db, config: Config)
           return
         }
         const { id, request } = message
-        const done = handle(request as Request).then(
-          (result) => port.postMessage({ id, result } satisfies Reply),
-          (error) => port.postMessage({ id, error: wire(error) } satisfies Reply),
-        )
+        // a handler that throws rather than rejecting fails this request, not the thread
+        const done = Promise.resolve(request as Request)
+          .then(handle)
+          .then(
+            (result) => port.postMessage({ id, result } satisfies Reply),
+            (error) => port.postMessage({ id, error: wire(error) } satisfies Reply),
+          )
         inFlight.add(done)
         void done.finally(() => inFlight.delete(done))
       })

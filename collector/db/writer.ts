@@ -32,4 +32,3 @@ export function createWriter(db: Db, after?: AfterStore) {
       }
     })
 }
-

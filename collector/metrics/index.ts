@@ -3,6 +3,7 @@ import type { Db } from '../db/index'
 import { features } from './features'
 import { health } from './health'
 import { onboarding } from './onboarding'
+import type { Query } from './query'
 import { retention } from './retention'
 import { responses, satisfaction } from './satisfaction'
 import { sessions } from './sessions'
@@ -11,8 +12,6 @@ import { ttv } from './ttv'
 
 export const metrics = { ttv, onboarding, satisfaction, features, sessions, retention, health, surveys }
 export type MetricName = keyof typeof metrics
-import type { Query } from './query'
-
 export type { Query }
 
 /** What the read API asks of the database: a metric, or the answers satisfaction counted (its CSV). */
