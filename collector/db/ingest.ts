@@ -4,6 +4,7 @@
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
 import { contribute, updatePersons } from './people'
+import { chunks, later } from './rows'
 import type { Tables } from './schema'
 
 /** A validated message, its times settled. */
@@ -26,12 +27,8 @@ export interface Row {
   message: string
 }
 
-const CHUNK = 500
 const DAY = 86_400_000
 const key = (r: { projectId: string; messageId: string }) => `${r.projectId}\u0000${r.messageId}`
-const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
-/** Later by event time, then by receipt. */
-const later = (a: { time: number; seq: number }, b: { time: number; seq: number }) => a.time > b.time || (a.time == b.time && a.seq > b.seq)
 /** Rows in primary-key order: concurrent transactions on PostgreSQL then lock in one order and cannot deadlock. */
 const sorted = <T>(map: Map<string, T>) => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
 
@@ -100,7 +97,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const actor = actors.get(at) ?? { project_id: p, actor: r.actor, person: r.actor, first_time: t, last_time: t, user_id: null, link_time: null, link_seq: null, prev_person: null }
     actor.first_time = Math.min(actor.first_time, t)
     actor.last_time = Math.max(actor.last_time, t)
-    if (r.userId && r.actor.startsWith('a:') && (actor.link_time == null || later({ time: t, seq: r.seq }, { time: actor.link_time, seq: actor.link_seq! }))) {
+    if (r.userId && r.actor.startsWith('a:') && later({ time: t, seq: r.seq }, actor.link_time == null ? null : { time: actor.link_time, seq: actor.link_seq! })) {
       actor.user_id = r.userId
       actor.person = `u:${r.userId}`
       actor.link_time = t
@@ -130,14 +127,14 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         if (v === undefined) continue
         const id = `${p}\u0000${kind}\u0000${subject}\u0000${k}`
         const prev = traits.get(id)
-        if (!prev || later({ time: t, seq: r.seq }, prev)) traits.set(id, { project_id: p, kind, subject, key: k, value: JSON.stringify(v), time: t, seq: r.seq })
+        if (later({ time: t, seq: r.seq }, prev)) traits.set(id, { project_id: p, kind, subject, key: k, value: JSON.stringify(v), time: t, seq: r.seq })
       }
     }
     if (r.type == 'identify') setTraits('person', r.actor)
     if (r.type == 'group') {
       setTraits('account', r.groupId!)
       const prev = memberships.get(at)
-      if (!prev || later({ time: t, seq: r.seq }, prev)) memberships.set(at, { project_id: p, actor: r.actor, group_id: r.groupId!, time: t, seq: r.seq })
+      if (later({ time: t, seq: r.seq }, prev)) memberships.set(at, { project_id: p, actor: r.actor, group_id: r.groupId!, time: t, seq: r.seq })
     }
 
     if (r.sessionId) {

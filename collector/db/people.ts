@@ -8,13 +8,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { parseIsoTime } from '../metrics/time'
 import type { Db } from './index'
+import { chunks, later } from './rows'
 import type { Tables } from './schema'
 
 type Trx = Transaction<Tables>
 
-const CHUNK = 500
-const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
-const later = (a: { time: number; seq: number }, b: { time: number; seq: number } | null | undefined) => !b || a.time > b.time || (a.time == b.time && a.seq > b.seq)
 
 /** Each person's state folded from the full state of the given actors (each with its current person). */
 export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, Tables['persons']>> {

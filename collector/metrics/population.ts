@@ -4,6 +4,7 @@
 // (db/people.ts); traits, merged key by key across devices, and the segment
 // filter are resolved here.
 import type { Db } from '../db/index'
+import { later } from '../db/rows'
 import type { Query } from './query'
 
 export interface Person {
@@ -33,7 +34,6 @@ interface Stamped {
   time: number
   seq: number
 }
-const later = (a: Stamped, b: Stamped | undefined) => !b || a.time > b.time || (a.time == b.time && a.seq > b.seq)
 
 /** The person of an actor: `u:<userId>` once linked, else the actor itself. */
 export const personId = (actor: string, userId: string | null) => (userId == null ? actor : `u:${userId}`)
