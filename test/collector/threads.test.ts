@@ -167,3 +167,11 @@ test('the reader thread runs the health check of the alerts, writing what it fin
     { cause: 'usage_drop', subject: 'acme' },
   ])
 })
+
+test('a thread that dies fails the requests in flight, and the next request starts it again', async () => {
+  const echo = await startDbThread<string, string>(new URL('./fixtures/echo-thread.mjs', import.meta.url), { db: {}, config }, 'echo')
+  cleanups.push(() => echo.close())
+  expect(await echo.call('one')).toBe('one')
+  await expect(echo.call('crash')).rejects.toThrow('The echo thread stopped (exit code 3)')
+  expect(await echo.call('two')).toBe('two')
+})
