@@ -224,7 +224,6 @@ async function storedCount(target) {
   }
 }
 
-/** The collector on a fresh database, one load run of `kind`, stopped; the stored rows counted. */
 /** The dashboard's eight metric routes, asked one after the other every DASHBOARD_EVERY_MS, as a product manager's open page would. */
 const DASHBOARD = ['ttv', 'onboarding', 'satisfaction', 'features', 'sessions', 'retention', 'health', 'surveys']
 const DASHBOARD_EVERY_MS = 2000
@@ -250,6 +249,7 @@ function dashboardLoop(port) {
   }
 }
 
+/** The collector on a fresh database, one load run of `kind` (with the dashboard open, if asked), stopped; the stored rows counted. */
 async function collectorRun({ target, kind, configFile, pgPostmaster, nodeArgs = [], extraEnv = {}, rate = 0, dashboard = false }) {
   const port = await freePort()
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NORTHSTAR_CONFIG: configFile, NORTHSTAR_RATE_LIMIT: '0', ...extraEnv }
