@@ -47,7 +47,11 @@ export async function startDbThread<Request, Result>(script: URL, data: ThreadDa
   const spawn = () =>
     new Promise<Worker>((resolve, reject) => {
       const w = new Worker(script, { workerData: data })
+      let dead = false
+      // once per thread: its 'exit' follows its 'error' or 'failed', maybe after the next request started another
       const failed = (error: unknown) => {
+        if (dead) return
+        dead = true
         worker = undefined
         reject(error)
         for (const { reject } of waiting.values()) reject(error)

@@ -171,7 +171,17 @@ test('the reader thread runs the health check of the alerts, writing what it fin
 test('a thread that dies fails the requests in flight, and the next request starts it again', async () => {
   const echo = await startDbThread<string, string>(new URL('./fixtures/echo-thread.mjs', import.meta.url), { db: {}, config }, 'echo')
   cleanups.push(() => echo.close())
-  expect(await echo.call('one')).toBe('one')
+  expect(await echo.call('one')).toMatch(/^one@/)
   await expect(echo.call('crash')).rejects.toThrow('The echo thread stopped (exit code 3)')
-  expect(await echo.call('two')).toBe('two')
+  expect(await echo.call('two')).toMatch(/^two@/)
+})
+
+test('a thread that dies of an error is replaced once: its exit, which follows, leaves the new thread alone', async () => {
+  const echo = await startDbThread<string, string>(new URL('./fixtures/echo-thread.mjs', import.meta.url), { db: {}, config }, 'echo')
+  cleanups.push(() => echo.close())
+  await expect(echo.call('throw')).rejects.toThrow('thrown in the thread')
+  const next = await echo.call('two') // started at once, before the dead thread's exit
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const after = await echo.call('three')
+  expect(after.split('@')[1]).toBe(next.split('@')[1]) // the same thread, not a third one
 })
