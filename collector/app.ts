@@ -56,10 +56,16 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
 
   app.route('/', metricRoutes({ keys, now, read: read ?? ((request) => readMetric(db, request)) }))
 
+  // Each page view asks for its project's surveys, which follow from the config alone: made once, not per request
+  const served = new Map(
+    config.projects.map((p) => {
+      const body = JSON.stringify({ surveys: servedSurveys(p.surveys, p.onboarding.steps, p.activation?.valueEvent) })
+      return [p.id, { body, tag: etag(body) }]
+    }),
+  )
   app.get('/v1/surveys', (c) => {
     const project = writeProject(keys, c, c.req.query('writeKey'))
-    const body = JSON.stringify({ surveys: servedSurveys(project.surveys, project.onboarding.steps, project.activation?.valueEvent) })
-    const tag = etag(body)
+    const { body, tag } = served.get(project.id)!
     c.header('Cache-Control', 'max-age=60')
     c.header('ETag', tag)
     if (c.req.header('if-none-match') == tag) return c.body(null, 304)
