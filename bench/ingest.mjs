@@ -504,15 +504,20 @@ async function profile({ lib, dir, configFile, sqliteFile, log }) {
         extraEnv: { NORTHSTAR_PROBE: probeFile },
       })
       console.log(`\n=== collector on SQLite, ${kind}: ${int(r.requestsPerSec)} req/s, ${int(r.eventsPerSec)} events/s, p99 ${ms(r.latencyMs.p99)} ms (profiler on)`)
-      // One profile per thread, CPU.<date>.<time>.<pid>.<threadId>.<n>.cpuprofile: 0 reads the requests,
-      // 1 is the SQLite writer thread (it starts first), 2 its checkpointer, 3 the metrics reader (not summarised)
-      for (const [thread, name] of [[0, 'main thread: HTTP, parsing, validation'], [1, 'writer thread: ingest()']]) {
-        const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] == String(thread))
-        if (!file) continue
+      // One profile per thread, CPU.<date>.<time>.<pid>.<threadId>.<n>.cpuprofile; the main thread and the
+      // writer thread are told by the entry file they ran (the checkpointer and the reader are not summarised)
+      const profiles = readdirSync(profDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => ({ file: f, thread: Number(f.split('.')[4]), profile: JSON.parse(readFileSync(join(profDir, f), 'utf8')) }))
+      const ran = (profile, entry) => profile.nodes.some((n) => n.callFrame.url.endsWith(`/dist/${entry}`))
+      for (const [entry, name] of [['collector.mjs', 'main thread: HTTP, parsing, validation'], ['collector-writer.mjs', 'writer thread: ingest()']]) {
+        const found = profiles.find((p) => ran(p.profile, entry))
+        if (!found) continue
+        const { file, thread, profile } = found
         const probePath = thread ? `${probeFile}.${thread}` : probeFile
         const probe = existsSync(probePath) ? JSON.parse(readFileSync(probePath, 'utf8')) : undefined
         console.log(`\n--- ${name}`)
-        console.log(summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')), probe))
+        console.log(summarize(profile, probe))
         if (process.env.BENCH_PROFILE_KEEP) {
           const keep = join(process.env.BENCH_PROFILE_KEEP, `collector-${kind}-thread-${thread}.cpuprofile`)
           mkdirSync(process.env.BENCH_PROFILE_KEEP, { recursive: true })

@@ -53,8 +53,12 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const script = (name: string) => new URL(`./collector-${name}.mjs`, import.meta.url)
   const threaded = !options.url && existsSync(script('writer')) && existsSync(script('reader'))
   const db = await openDb({ ...options, checkpoints: !threaded })
-  const writer = threaded ? await startDbThread<WriterRequest, unknown>(script('writer'), { db: options, config }, 'SQLite writer') : undefined
-  const reader = threaded ? await startDbThread<ReaderRequest, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader') : undefined
+  const [writer, reader] = threaded
+    ? await Promise.all([
+        startDbThread<WriterRequest, unknown>(script('writer'), { db: options, config }, 'SQLite writer'),
+        startDbThread<ReaderRequest, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader'),
+      ])
+    : []
   const perSecond = env.NORTHSTAR_RATE_LIMIT === undefined ? defaultRateLimit.perSecond : Number(env.NORTHSTAR_RATE_LIMIT)
   const app = createApp({
     db,
