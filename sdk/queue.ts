@@ -4,7 +4,7 @@
 // preferred to losing: the collector drops duplicates by messageId.
 import type { Lock } from './lock'
 import { createLog, type Item } from './log'
-import type { Local, Store } from './storage'
+import { readJson, type Local, type Store } from './storage'
 import { backoff, beacon, hasKeepalive, post, type Outcome } from './transport'
 import type { Rejection } from './wire'
 
@@ -73,13 +73,7 @@ export function createQueue(o: QueueOptions) {
 
   const backlog = () => memory.size - inKeepalive.size
   const overhead = byteLength(envelope([], 1e9)) + 1
-  const pending = (): Item[] => {
-    try {
-      return JSON.parse(o.local.get(PENDING) || '[]') as Item[]
-    } catch {
-      return []
-    }
-  }
+  const pending = () => readJson<Item[]>(o.local, PENDING) ?? []
 
   // What an earlier page could only save in localStorage goes to IndexedDB now.
   for (const [id, json] of pending()) push(id, json)

@@ -1,7 +1,7 @@
 // A session ends after 30 minutes without an event or 24 hours after it began,
 // and is shared by every tab of the site through localStorage.
 import { uuidv7 } from './id'
-import type { Local } from './storage'
+import { readJson, type Local } from './storage'
 
 export const IDLE = 30 * 60_000
 export const MAX_LENGTH = 24 * 60 * 60_000
@@ -18,13 +18,7 @@ export function createSession(local: Local, now: () => number) {
   let cached: Session | undefined
 
   const live = (s: Session | undefined, t: number): s is Session => !!s && t - s.last < IDLE && t - s.start < MAX_LENGTH
-  const read = (): Session | undefined => {
-    try {
-      return JSON.parse(local.get(KEY)!) ?? undefined
-    } catch {
-      return undefined
-    }
-  }
+  const read = () => readJson<Session>(local, KEY) ?? undefined
   const save = (s: Session) => local.set(KEY, JSON.stringify((cached = s)))
 
   return {

@@ -47,6 +47,15 @@ export function memoryStore(map = new Map<string, string>()): Store {
   }
 }
 
+/** The JSON value stored under `key`, or null when there is none or it does not parse (another script wrote it). */
+export function readJson<T>(local: Local, key: string): T | null {
+  try {
+    return JSON.parse(local.get(key)!) as T | null
+  } catch {
+    return null
+  }
+}
+
 /** localStorage where it works, a Map where it does not (blocked, full or missing). */
 export function localStore(): Local {
   const fallback = new Map<string, string>()

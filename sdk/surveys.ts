@@ -3,7 +3,7 @@
 // is. What a person has seen, answered and been sampled for is kept per person
 // in localStorage, so it survives reloads and holds across tabs.
 import type { MountOptions, Survey, Widget, WidgetEvent } from '../widget/types'
-import type { Local } from './storage'
+import { readJson, type Local } from './storage'
 import { TIMEOUT } from './transport'
 import type { Properties } from './wire'
 
@@ -35,13 +35,8 @@ interface State {
 }
 
 const DAY = 864e5
-const get = (local: Local, key: string) => {
-  try {
-    return JSON.parse(local.get(`northstar:${key}`)!)
-  } catch {
-    return null
-  }
-}
+/** State this SDK wrote (traits, survey state): checked where it is read. */
+const get = (local: Local, key: string) => readJson<any>(local, `northstar:${key}`)
 
 export function createSurveys({ url, local, options, load, emit, warn, now, allowed }: Deps) {
   /** Undefined until GET /v1/surveys has answered. */

@@ -7,7 +7,7 @@ import { createLock } from './lock'
 import { watchPageviews } from './pageviews'
 import { byteLength, createQueue, type FlushResult } from './queue'
 import { createSession } from './session'
-import { idbStore, localStore, type Local } from './storage'
+import { idbStore, localStore, readJson, type Local } from './storage'
 import { createSurveys } from './surveys'
 import { loadWidget } from './widget'
 import type { Message, MessageType, PageContext, Properties } from './wire'
@@ -66,13 +66,7 @@ function check(call: string, what: string, value: unknown, optional = false) {
 
 /** Traits are merged as the collector merges them: a later call overrides the keys it names. */
 function merge(local: Local, key: string, traits: Properties | undefined) {
-  let kept = {}
-  try {
-    kept = JSON.parse(local.get(key)!) ?? {}
-  } catch {
-    // unreadable (another script wrote it): start over
-  }
-  if (traits) local.set(key, JSON.stringify({ ...kept, ...traits }))
+  if (traits) local.set(key, JSON.stringify({ ...readJson<Properties>(local, key), ...traits }))
 }
 
 export function createClient(options: Options): Client {
@@ -95,7 +89,11 @@ export function createClient(options: Options): Client {
     warn,
   })
   const session = createSession(local, now)
-  const forgetTraits = () => [TRAITS, GROUP_TRAITS, GROUP].forEach((key) => local.remove(key))
+  /** The person changed (another user, reset, opt-out): their traits go, and their survey closes. */
+  const forgetPerson = () => {
+    for (const key of [TRAITS, GROUP_TRAITS, GROUP]) local.remove(key)
+    surveys?.close()
+  }
   const blocked = privacyBlocks(config)
 
   let userId: string | undefined
@@ -173,8 +171,7 @@ export function createClient(options: Options): Client {
       if (id != userId && !optedOut) {
         if (userId) {
           // another user in this browser; a visitor who signs in stays the same person
-          forgetTraits()
-          surveys?.close()
+          forgetPerson()
         }
         local.set(USER_ID, id)
         load()
@@ -211,16 +208,14 @@ export function createClient(options: Options): Client {
     reset() {
       local.remove(USER_ID)
       local.remove(ANONYMOUS_ID)
-      forgetTraits()
-      surveys?.close()
+      forgetPerson()
       session.reset()
       load()
     },
     optOut() {
       local.set(OPTED_OUT, '1')
       optedOut = true
-      forgetTraits()
-      surveys?.close()
+      forgetPerson()
       queue.clear()
     },
     optIn() {
