@@ -9,6 +9,9 @@ import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterEach, beforeAll, expect, test } from 'vitest'
 import { openDb, type Db } from '../../collector/db/index'
+import { toRow } from '../../collector/routes/ingest'
+import { parseQuery } from '../../collector/routes/metrics'
+import { validateMessage } from '../../collector/schemas'
 import { startDbThread } from '../../collector/db/thread'
 import type { WriterRequest } from '../../collector/db/writer-thread'
 import type { ReaderRequest } from '../../collector/metrics/reader-thread'
@@ -71,12 +74,18 @@ test('a write the database refuses fails with its error, and the thread goes on 
   expect(await storedIds(db)).toEqual(['good'])
 })
 
-test('close() lets the writes in flight commit first', async () => {
-  const { db, writer, app } = await threaded()
-  const pending = post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'last', timestamp: iso(NOW) })] })
-  await new Promise((resolve) => setTimeout(resolve, 5)) // the request has reached the thread
-  await writer.close()
-  expect((await pending).status).toBe(200)
+test('close() answers what was asked before it, a write committed and a metric, then takes no more', async () => {
+  const { db, writer, reader } = await threaded()
+  const input = track({ messageId: 'last', timestamp: iso(NOW) })
+  const valid = validateMessage(input)
+  if (!valid.ok) throw new Error(valid.message)
+  const saas = config.projects.find((p) => p.id == 'saas')!
+  // asked before close(), without waiting for the answers
+  const written = writer.call({ rows: [toRow('demo', valid.message, JSON.stringify(input), undefined, NOW)] })
+  const read = reader.call({ name: 'onboarding', query: parseQuery('onboarding', new URLSearchParams(), saas, NOW) })
+  await Promise.all([writer.close(), reader.close()])
+  expect(await written).toEqual(new Set(['demo\u0000last']))
+  expect(await read).toMatchObject({ cohort: 0 })
   expect(await storedIds(db)).toEqual(['last'])
   await expect(writer.call({ rows: [] })).rejects.toThrow('The SQLite writer thread is closed')
 })
