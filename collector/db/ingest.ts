@@ -82,6 +82,17 @@ export function firstKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string
   return keys
 }
 
+const SURVEY_STAGES = new Set(['$survey_shown', '$survey_dismissed', '$survey_response'])
+
+/** The keys of activity a message counts for: `''` (any event), its firsts but `t:`, and a survey's stage `v:<event>:<surveyId>`. */
+export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
+  const keys = ['', ...firstKeys(r).filter((k) => !k.startsWith('t:'))]
+  if (r.type == 'track' && SURVEY_STAGES.has(r.event!)) keys.push(surveyKey(r.event!, String(r.properties!.surveyId)))
+  return keys
+}
+
+export const surveyKey = (event: string, surveyId: string) => `v:${event}:${surveyId}`
+
 async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const actors = new Map<string, Tables['actors']>()
   const firsts = new Map<string, Tables['firsts']>()
@@ -111,11 +122,11 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, key: k, time: t })
     }
     const day = Math.floor(t / DAY)
-    for (const k of ['', ...keys]) {
-      if (k.startsWith('t:')) continue
+    for (const k of activityKeys(r)) {
       const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
       const a = activity.get(id)
-      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, first_time: t, last_time: t })
+      // its person is known once the actors are written
+      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, person: '', first_time: t, last_time: t })
       else {
         a.first_time = Math.min(a.first_time, t)
         a.last_time = Math.max(a.last_time, t)
@@ -217,17 +228,22 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         }),
       )
       .execute()
+  for (const a of activity.values()) a.person = after.get(`${a.project_id}\u0000${a.actor}`)!
   for (const chunk of chunks(sorted(activity)))
     await trx
       .insertInto('activity')
       .values(chunk)
       .onConflict((oc) =>
         oc.columns(['project_id', 'key', 'day', 'actor']).doUpdateSet({
+          person: sql.ref('excluded.person'),
           first_time: db.least('activity.first_time', 'excluded.first_time'),
           last_time: db.greatest('activity.last_time', 'excluded.last_time'),
         }),
       )
       .execute()
+  // a moved actor's earlier days go with it
+  for (const [project, actors] of moved)
+    for (const [actor, [, to]] of actors) await trx.updateTable('activity').set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
   // what the write adds to each person, and the actors a re-link moved
   const added = new Map<string, Map<string, Tables['persons']>>()
   for (const r of rows) {

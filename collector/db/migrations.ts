@@ -205,6 +205,22 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.alterTable('actors').addColumn('prev_person', 'text').execute()
     },
   },
+
+  '2026-11-23-004-activity-person': {
+    // Activity names its actor's person, so that metrics count persons without looking each actor up
+    // (a re-link moves the actor's rows: index activity_actor), and keeps the survey funnel's stages.
+    async up(db) {
+      await db.schema.alterTable('activity').addColumn('person', 'text').execute()
+      await sql`update activity set person = (select a.person from actors a where a.project_id = activity.project_id and a.actor = activity.actor)`.execute(db)
+      await db.schema.createIndex('activity_actor').on('activity').columns(['project_id', 'actor']).execute()
+      const survey = dialect == 'sqlite' ? sql`json_extract(e.message, '$.properties.surveyId')` : sql`(e.message::json->'properties'->>'surveyId')`
+      await sql`insert into activity (project_id, key, day, actor, person, first_time, last_time)
+        select e.project_id, 'v:' || e.event || ':' || ${survey}, e.event_time / 86400000, e.actor, a.person, min(e.event_time), max(e.event_time)
+        from events e join actors a on a.project_id = e.project_id and a.actor = e.actor
+        where e.event in ('$survey_shown', '$survey_dismissed', '$survey_response')
+        group by 1, 2, 3, 4, 5`.execute(db)
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

@@ -104,8 +104,8 @@ export interface QuarantineTable {
 }
 
 /**
- * When each actor was active, per UTC day and key (`''` for any event, else a key of firsts
- * but `t:`): the first and last event time of that day. Whether an actor was active in any
+ * When each actor was active, per UTC day and key (`''` for any event, else a key of
+ * db/ingest.ts activityKeys): the first and last event time of that day. Whether an actor was active in any
  * range follows exactly from these two times, except for a range strictly inside one day
  * (metrics/activity.ts asks the events then).
  */
@@ -115,6 +115,8 @@ export interface ActivityTable {
   /** UTC days since the epoch. */
   day: number
   actor: string
+  /** The actor's person (actors.person), kept with it: moved with the actor by a re-link. */
+  person: string
   first_time: number
   last_time: number
 }

@@ -1,7 +1,7 @@
 // The few metrics that read events themselves read them by name (index
 // events_event) within the window: survey answers and views, engagement.
 import type { Db } from '../db/index'
-import type { Persons } from './population'
+import { personId, type Persons } from './population'
 import type { Query } from './query'
 
 export interface NamedEvent {
@@ -27,8 +27,8 @@ export async function loadEvents(db: Db, query: Query, persons: Persons, names: 
     .execute()
   const events: NamedEvent[] = []
   for (const row of rows) {
-    const person = persons.of(row.actor, row.user_id)
-    if (person)
+    const person = personId(row.actor, row.user_id)
+    if (persons.has(person))
       events.push({ person, event: row.event!, time: row.event_time, seq: row.seq, properties: (JSON.parse(row.message) as { properties?: Record<string, unknown> }).properties ?? {} })
   }
   return events

@@ -2,7 +2,7 @@
 // completed in any order, the ordered funnel, and completion (METRICS.md).
 import { firstAtOrAfter, loadActivity, type ActivityRow } from './activity'
 import { keysOf, loadFirsts } from './firsts'
-import { loadCohort, personId } from './population'
+import { loadCohort } from './population'
 import type { Metric } from './query'
 import { ascending, median, rate } from './stats'
 
@@ -36,10 +36,9 @@ export const onboarding: Metric<{
   const byPerson = days.map((rows) => {
     const map = new Map<string, ActivityRow[]>()
     for (const row of rows) {
-      const person = personId(row.actor, row.user_id)
-      const list = map.get(person)
+      const list = map.get(row.person)
       if (list) list.push(row)
-      else map.set(person, [row])
+      else map.set(row.person, [row])
     }
     return map
   })

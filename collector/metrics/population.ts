@@ -19,9 +19,9 @@ export interface Person {
   accountTraits: Record<string, unknown>
 }
 
-/** Who counts: the person of an actor whose latest link is userId, or undefined when the segments leave them out. */
+/** Who counts: whether the segments keep a person. */
 export interface Persons {
-  of(actor: string, userId: string | null): string | undefined
+  has(person: string): boolean
 }
 
 export interface Population extends Persons {
@@ -38,8 +38,8 @@ interface Stamped {
 /** The person of an actor: `u:<userId>` once linked, else the actor itself. */
 export const personId = (actor: string, userId: string | null) => (userId == null ? actor : `u:${userId}`)
 
-/** Everyone: with no segment, an actor's person follows from its link alone and nobody needs loading. */
-const everyone: Persons = { of: personId }
+/** Everyone: with no segment, nobody needs loading. */
+export const everyone: Persons = { has: () => true }
 
 /** The persons a windowed metric counts: everyone, or the segment's, loaded. */
 export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segments.length ? loadPopulation(db, query) : Promise.resolve(everyone))
@@ -89,13 +89,7 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     const person = { id: r.person, signup: r.signup_time, account: r.account, traits, accountTraits: (r.account && accounts.get(r.account)) || {} }
     if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(r.person, person)
   }
-  return {
-    persons,
-    of: (actor, userId) => {
-      const id = personId(actor, userId)
-      return persons.has(id) ? id : undefined
-    },
-  }
+  return { persons, has: (person) => persons.has(person) }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Weekly retention: cohorts by signup week (ISO weeks, Monday 00:00 in the
 // query's zone), the share of each active in each of the 13 weeks from its own.
 import { activeSets, type Range } from './activity'
-import { loadCohort, personId, type Persons } from './population'
+import { loadCohort, type Persons } from './population'
 import type { Metric } from './query'
 import { rate } from './stats'
 import { localDate, nextWeek, startOfWeek } from './time'
@@ -27,7 +27,7 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
     weeks.push([start, nextWeek(start, query.tz)])
     if (start >= starts.at(-1)!) tail++
   }
-  const members: Persons = { of: (actor, userId) => (cohort.has(personId(actor, userId)) ? personId(actor, userId) : undefined) }
+  const members: Persons = { has: (person) => cohort.has(person) }
   const active = await activeSets(db, query.project.id, members, [''], weeks, [query.from, query.to])
   const index = new Map(weeks.map(([start], i) => [start, i]))
 

@@ -1,7 +1,7 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { sql } from 'kysely'
-import { activeSets } from './activity'
-import { segmentOf } from './population'
+import { activeCounts } from './activity'
+import { personId, segmentOf } from './population'
 import type { Metric } from './query'
 import { mean, rate } from './stats'
 import { DAY, days } from './time'
@@ -32,8 +32,8 @@ export const sessions: Metric<{
   let length = 0
   const persons = new Set<string>()
   for (const s of started) {
-    const person = population.of(s.actor, s.user_id)
-    if (person == null) continue
+    const person = personId(s.actor, s.user_id)
+    if (!population.has(person)) continue
     persons.add(person)
     count += Number(s.count)
     length += Number(s.length)
@@ -52,13 +52,13 @@ export const sessions: Metric<{
     .where('e.event_time', '<', query.to)
     .groupBy(['e.actor', 'a.user_id'])
     .execute()
-  for (const e of engaged) if (population.of(e.actor, e.user_id) != null) engagedTime += Number(e.ms)
+  for (const e of engaged) if (population.has(personId(e.actor, e.user_id))) engagedTime += Number(e.ms)
 
   const dayRanges = days(query.from, query.to, query.tz)
-  const sets = await activeSets(db, project, population, [''], [...dayRanges, [query.to - 7 * DAY, query.to], [query.to - 30 * DAY, query.to]])
-  const mau = sets.pop()!.size
-  const wau = sets.pop()!.size
-  const dau = mean(sets.map((s) => s.size))
+  const counts = await activeCounts(db, project, population, [''], [...dayRanges, [query.to - 7 * DAY, query.to], [query.to - 30 * DAY, query.to]])
+  const mau = counts.pop()!
+  const wau = counts.pop()!
+  const dau = mean(counts)
   return {
     sessions: count,
     avgSessionLength: count ? length / count : null,

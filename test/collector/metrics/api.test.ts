@@ -122,7 +122,7 @@ describe('the read API', () => {
 })
 
 describe('the metrics migration', () => {
-  test('fills the activity of events stored before it', async () => {
+  test('fills the activity of events stored before it, with its person and the survey stages', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
@@ -138,18 +138,30 @@ describe('the metrics migration', () => {
         project_id: 'saas', message_id: id, seq: t, type: 'track', event, actor: 'a:x', user_id: null, group_id: null, session_id: null,
         event_time: t, received_at: t, original_time: null, message: JSON.stringify({ event, properties }),
       })
-      await db.kysely.insertInto('events').values([event('1', '$step', jan(1, 2), { step: 'connect' }), event('2', 'Report Shared', jan(1, 5), {}), event('3', '$feature', jan(2, 1), { feature: 'export_csv' })]).execute()
+      await db.kysely
+        .insertInto('events')
+        .values([
+          event('1', '$step', jan(1, 2), { step: 'connect' }),
+          event('2', 'Report Shared', jan(1, 5), {}),
+          event('3', '$feature', jan(2, 1), { feature: 'export_csv' }),
+          event('4', '$survey_shown', jan(2, 3), { surveyId: 'nps-main' }),
+        ])
+        .execute()
+      await db.kysely.insertInto('actors' as any).values({ project_id: 'saas', actor: 'a:x', first_time: jan(1, 2), last_time: jan(2, 3), user_id: 'x', link_time: jan(1, 2), link_seq: 1 }).execute()
       await migrator.migrateToLatest()
-      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'first_time', 'last_time']).orderBy('key').orderBy('day').execute()
+      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'person', 'first_time', 'last_time']).orderBy('key').orderBy('day').execute()
       const day = (t: number) => Math.floor(t / 86_400_000)
+      const person = 'u:x'
       expect(rows).toEqual([
-        { key: '', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 5) },
-        { key: '', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
-        { key: 'e:$feature', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
-        { key: 'e:$step', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 2) },
-        { key: 'e:Report Shared', day: day(jan(1)), first_time: jan(1, 5), last_time: jan(1, 5) },
-        { key: 'f:export_csv', day: day(jan(2)), first_time: jan(2, 1), last_time: jan(2, 1) },
-        { key: 's:connect', day: day(jan(1)), first_time: jan(1, 2), last_time: jan(1, 2) },
+        { key: '', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 5) },
+        { key: '', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 3) },
+        { key: 'e:$feature', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 1) },
+        { key: 'e:$step', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 2) },
+        { key: 'e:$survey_shown', day: day(jan(2)), person, first_time: jan(2, 3), last_time: jan(2, 3) },
+        { key: 'e:Report Shared', day: day(jan(1)), person, first_time: jan(1, 5), last_time: jan(1, 5) },
+        { key: 'f:export_csv', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 1) },
+        { key: 's:connect', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 2) },
+        { key: 'v:$survey_shown:nps-main', day: day(jan(2)), person, first_time: jan(2, 3), last_time: jan(2, 3) },
       ])
       await db.kysely.destroy()
     } finally {

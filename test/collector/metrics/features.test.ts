@@ -50,6 +50,15 @@ describe.each(dialects)('feature adoption on %s', (dialect) => {
     expect((await t.metric('features', { from: iso(jan(5, 0)), to: iso(jan(5, 2)) })).features[0].users).toBe(1)
   })
 
+  test('what a device did before it is linked counts for the person it is linked to, a later re-link moving it again', async () => {
+    await t.send([feature({ anon: 'laptop' }, jan(2), 'export_csv'), page({ anon: 'phone' }, jan(3))])
+    await t.send([identify({ anon: 'laptop', user: 'u' }, jan(4)), identify({ anon: 'phone', user: 'u' }, jan(5))])
+    expect(await t.metric('features', january)).toMatchObject({ active: 1, features: [{ users: 1 }, { users: 0 }] })
+    await t.send([identify({ anon: 'laptop', user: 'v' }, jan(6))])
+    expect(await t.metric('features', january)).toMatchObject({ active: 2, features: [{ users: 1 }, { users: 0 }] })
+    expect(await t.metric('features', { ...january, segment: 'plan:pro' })).toMatchObject({ active: 0 })
+  })
+
   test('segments use traits as they stand now, merged key by key across devices, then the account', async () => {
     await t.send([
       // plan was free in January, pro since February: counts as pro
