@@ -122,14 +122,16 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, key: k, time: t })
     }
     const day = Math.floor(t / DAY)
+    const engaged = r.event == '$engagement' ? Number(r.properties!.engagedMs) : 0
     for (const k of activityKeys(r)) {
       const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
       const a = activity.get(id)
       // its person is known once the actors are written
-      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, person: '', first_time: t, last_time: t })
+      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, person: '', first_time: t, last_time: t, engaged_ms: engaged })
       else {
         a.first_time = Math.min(a.first_time, t)
         a.last_time = Math.max(a.last_time, t)
+        a.engaged_ms += engaged
       }
     }
 
@@ -151,7 +153,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     if (r.sessionId) {
       const sid = `${p}\u0000${r.sessionId}`
       const s = sessions.get(sid)
-      if (!s) sessions.set(sid, { project_id: p, session_id: r.sessionId, actor: r.actor, start_time: t, end_time: t })
+      if (!s) sessions.set(sid, { project_id: p, session_id: r.sessionId, actor: r.actor, person: '', start_time: t, end_time: t })
       else {
         if (t < s.start_time) Object.assign(s, { start_time: t, actor: r.actor })
         s.end_time = Math.max(s.end_time, t)
@@ -216,6 +218,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           .where(latest('memberships')),
       )
       .execute()
+  for (const s of sessions.values()) s.person = after.get(`${s.project_id}\u0000${s.actor}`)!
   for (const chunk of chunks(sorted(sessions)))
     await trx
       .insertInto('sessions')
@@ -223,6 +226,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       .onConflict((oc) =>
         oc.columns(['project_id', 'session_id']).doUpdateSet({
           actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
+          person: sql`case when excluded.start_time < sessions.start_time then excluded.person else sessions.person end`,
           start_time: db.least('sessions.start_time', 'excluded.start_time'),
           end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
         }),
@@ -238,12 +242,14 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           person: sql.ref('excluded.person'),
           first_time: db.least('activity.first_time', 'excluded.first_time'),
           last_time: db.greatest('activity.last_time', 'excluded.last_time'),
+          engaged_ms: sql`activity.engaged_ms + excluded.engaged_ms`,
         }),
       )
       .execute()
-  // a moved actor's earlier days go with it
+  // a moved actor's earlier days and sessions go with it
   for (const [project, actors] of moved)
-    for (const [actor, [, to]] of actors) await trx.updateTable('activity').set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
+    for (const [actor, [, to]] of actors)
+      for (const table of ['activity', 'sessions'] as const) await trx.updateTable(table).set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
   // what the write adds to each person, and the actors a re-link moved
   const added = new Map<string, Map<string, Tables['persons']>>()
   for (const r of rows) {

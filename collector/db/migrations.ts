@@ -221,6 +221,24 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         group by 1, 2, 3, 4, 5`.execute(db)
     },
   },
+
+  '2026-11-23-005-sessions-person-engaged-time': {
+    // Sessions name their actor's person too (moved by a re-link: index sessions_actor), covered by
+    // sessions_start; activity sums the engaged time of its $engagement events, so that a window's whole
+    // days are summed without reading the events.
+    async up(db) {
+      await db.schema.alterTable('sessions').addColumn('person', 'text').execute()
+      await sql`update sessions set person = (select a.person from actors a where a.project_id = sessions.project_id and a.actor = sessions.actor)`.execute(db)
+      await db.schema.dropIndex('sessions_start').execute()
+      await db.schema.createIndex('sessions_start').on('sessions').columns(['project_id', 'start_time', 'person', 'end_time']).execute()
+      await db.schema.createIndex('sessions_actor').on('sessions').columns(['project_id', 'actor']).execute()
+      await db.schema.alterTable('activity').addColumn('engaged_ms', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+      const ms = dialect == 'sqlite' ? sql`json_extract(message, '$.properties.engagedMs')` : sql`(message::json->'properties'->>'engagedMs')::bigint`
+      await sql`update activity set engaged_ms = s.ms
+        from (select project_id, actor, event_time / 86400000 as day, sum(${ms}) as ms from events where event = '$engagement' group by 1, 2, 3) s
+        where activity.project_id = s.project_id and activity.actor = s.actor and activity.day = s.day and activity.key in ('', 'e:$engagement')`.execute(db)
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

@@ -86,10 +86,12 @@ export interface MembershipsTable {
   seq: number
 }
 
+/** A session: its first event's actor and that actor's person (moved with it by a re-link), its first and last event time. */
 export interface SessionsTable {
   project_id: string
   session_id: string
   actor: string
+  person: string
   start_time: number
   end_time: number
 }
@@ -119,6 +121,8 @@ export interface ActivityTable {
   person: string
   first_time: number
   last_time: number
+  /** The sum of `engagedMs` of the day's `$engagement` events among those the row counts. */
+  engaged_ms: number
 }
 
 /** The alert outbox: one row per alert and webhook, unique per (project, cause, subject, url). */

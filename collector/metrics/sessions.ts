@@ -1,8 +1,9 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { sql } from 'kysely'
-import { activeCounts } from './activity'
-import { personId, segmentOf } from './population'
-import type { Metric } from './query'
+import type { Db } from '../db/index'
+import { activeCounts, type Range } from './activity'
+import { everyone, personId, segmentOf, type Persons } from './population'
+import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
 import { DAY, days } from './time'
 
@@ -18,41 +19,8 @@ export const sessions: Metric<{
 }> = async (db, query) => {
   const project = query.project.id
   const population = await segmentOf(db, query)
-  // counted and summed per actor by the database: a row per actor, not per session
-  const started = await db.kysely
-    .selectFrom('sessions as s')
-    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 's.project_id').onRef('a.actor', '=', 's.actor'))
-    .select((eb) => ['s.actor', 'a.user_id', eb.fn.countAll<number>().as('count'), eb.fn.sum<number>(sql`s.end_time - s.start_time`).as('length')])
-    .where('s.project_id', '=', project)
-    .where('s.start_time', '>=', query.from)
-    .where('s.start_time', '<', query.to)
-    .groupBy(['s.actor', 'a.user_id'])
-    .execute()
-  let count = 0
-  let length = 0
-  const persons = new Set<string>()
-  for (const s of started) {
-    const person = personId(s.actor, s.user_id)
-    if (!population.has(person)) continue
-    persons.add(person)
-    count += Number(s.count)
-    length += Number(s.length)
-  }
+  const [started, engagedTime] = await Promise.all([startedSessions(db, query, population), engaged(db, query, population)])
   const weeks = (query.to - query.from) / (7 * DAY)
-
-  // engaged time: summed per actor by the database, which reads the JSON faster than JSON.parse
-  let engagedTime = 0
-  const engaged = await db.kysely
-    .selectFrom('events as e')
-    .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
-    .select((eb) => ['e.actor', 'a.user_id', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
-    .where('e.project_id', '=', project)
-    .where('e.event', '=', '$engagement')
-    .where('e.event_time', '>=', query.from)
-    .where('e.event_time', '<', query.to)
-    .groupBy(['e.actor', 'a.user_id'])
-    .execute()
-  for (const e of engaged) if (population.has(personId(e.actor, e.user_id))) engagedTime += Number(e.ms)
 
   const dayRanges = days(query.from, query.to, query.tz)
   const counts = await activeCounts(db, project, population, [''], [...dayRanges, [query.to - 7 * DAY, query.to], [query.to - 30 * DAY, query.to]])
@@ -60,13 +28,66 @@ export const sessions: Metric<{
   const wau = counts.pop()!
   const dau = mean(counts)
   return {
-    sessions: count,
-    avgSessionLength: count ? length / count : null,
-    sessionsPerUserPerWeek: persons.size && weeks ? count / persons.size / weeks : null,
+    sessions: started.count,
+    avgSessionLength: started.count ? started.length / started.count : null,
+    sessionsPerUserPerWeek: started.persons && weeks ? started.count / started.persons / weeks : null,
     engagedTime,
     dau,
     wau,
     mau,
     stickiness: dau == null ? null : rate(dau, mau),
   }
+}
+
+/** The sessions that started in the window: how many, their summed length, and how many persons they are of. */
+async function startedSessions(db: Db, query: Query, population: Persons): Promise<{ count: number; length: number; persons: number }> {
+  const rows = db.kysely
+    .selectFrom('sessions')
+    .where('project_id', '=', query.project.id)
+    .where('start_time', '>=', query.from)
+    .where('start_time', '<', query.to)
+  const length = sql<number>`coalesce(sum(end_time - start_time), 0)`
+  if (population == everyone) {
+    const all = await rows.select((eb) => [eb.fn.countAll<number>().as('count'), length.as('length'), eb.fn.count<number>('person').distinct().as('persons')]).executeTakeFirstOrThrow()
+    return { count: Number(all.count), length: Number(all.length), persons: Number(all.persons) }
+  }
+  const started = { count: 0, length: 0, persons: 0 }
+  for (const p of await rows.select((eb) => ['person', eb.fn.countAll<number>().as('count'), length.as('length')]).groupBy('person').execute())
+    if (population.has(p.person)) {
+      started.count += Number(p.count)
+      started.length += Number(p.length)
+      started.persons++
+    }
+  return started
+}
+
+/**
+ * The engaged time of the window: the window's whole UTC days summed from the activity of
+ * `$engagement`, the parts of days at its ends from the events themselves.
+ */
+async function engaged(db: Db, query: Query, population: Persons): Promise<number> {
+  const project = query.project.id
+  const [first, last] = [Math.ceil(query.from / DAY), Math.floor(query.to / DAY)] // whole days: [first, last)
+  const parts: Range[] = first < last ? [[query.from, first * DAY], [last * DAY, query.to]] : [[query.from, query.to]]
+  let total = 0
+  if (first < last) {
+    const days = db.kysely.selectFrom('activity').where('project_id', '=', project).where('key', '=', 'e:$engagement').where('day', '>=', first).where('day', '<', last)
+    const sum = sql<number>`coalesce(sum(engaged_ms), 0)`
+    if (population == everyone) total += Number((await days.select(sum.as('ms')).executeTakeFirstOrThrow()).ms)
+    else for (const p of await days.select(['person', sum.as('ms')]).groupBy('person').execute()) if (population.has(p.person)) total += Number(p.ms)
+  }
+  for (const [a, b] of parts.filter(([a, b]) => a < b)) {
+    const events = await db.kysely
+      .selectFrom('events as e')
+      .leftJoin('actors as x', (join) => join.onRef('x.project_id', '=', 'e.project_id').onRef('x.actor', '=', 'e.actor'))
+      .select((eb) => ['e.actor', 'x.user_id', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
+      .where('e.project_id', '=', project)
+      .where('e.event', '=', '$engagement')
+      .where('e.event_time', '>=', a)
+      .where('e.event_time', '<', b)
+      .groupBy(['e.actor', 'x.user_id'])
+      .execute()
+    for (const e of events) if (population.has(personId(e.actor, e.user_id))) total += Number(e.ms)
+  }
+  return total
 }

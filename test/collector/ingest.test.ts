@@ -197,7 +197,7 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
       const before = await db.kysely.selectFrom('sessions').selectAll().execute()
       await batch(messages)
       expect(await db.kysely.selectFrom('sessions').selectAll().execute()).toEqual(before)
-      expect(before).toEqual([{ project_id: 'demo', session_id: 's1', actor: 'a:anon-1', start_time: NOW - 1000, end_time: NOW - 1000 }])
+      expect(before).toEqual([{ project_id: 'demo', session_id: 's1', actor: 'a:anon-1', person: 'a:anon-1', start_time: NOW - 1000, end_time: NOW - 1000 }])
     })
   })
 })

@@ -122,7 +122,7 @@ describe('the read API', () => {
 })
 
 describe('the metrics migration', () => {
-  test('fills the activity of events stored before it, with its person and the survey stages', async () => {
+  test("fills the activity of events stored before it, with its person, engaged time and the survey stages, and the sessions' persons", async () => {
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
@@ -145,24 +145,29 @@ describe('the metrics migration', () => {
           event('2', 'Report Shared', jan(1, 5), {}),
           event('3', '$feature', jan(2, 1), { feature: 'export_csv' }),
           event('4', '$survey_shown', jan(2, 3), { surveyId: 'nps-main' }),
+          event('5', '$engagement', jan(2, 4), { engagedMs: 1234 }),
         ])
         .execute()
-      await db.kysely.insertInto('actors' as any).values({ project_id: 'saas', actor: 'a:x', first_time: jan(1, 2), last_time: jan(2, 3), user_id: 'x', link_time: jan(1, 2), link_seq: 1 }).execute()
+      await db.kysely.insertInto('actors' as any).values({ project_id: 'saas', actor: 'a:x', first_time: jan(1, 2), last_time: jan(2, 4), user_id: 'x', link_time: jan(1, 2), link_seq: 1 }).execute()
+      await db.kysely.insertInto('sessions' as any).values({ project_id: 'saas', session_id: 's', actor: 'a:x', start_time: jan(1, 2), end_time: jan(1, 5) }).execute()
       await migrator.migrateToLatest()
-      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'person', 'first_time', 'last_time']).orderBy('key').orderBy('day').execute()
+      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'person', 'first_time', 'last_time', 'engaged_ms']).orderBy('key').orderBy('day').execute()
       const day = (t: number) => Math.floor(t / 86_400_000)
       const person = 'u:x'
+      const row = (key: string, first_time: number, last_time: number, engaged_ms = 0) => ({ key, day: day(first_time), person, first_time, last_time, engaged_ms })
       expect(rows).toEqual([
-        { key: '', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 5) },
-        { key: '', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 3) },
-        { key: 'e:$feature', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 1) },
-        { key: 'e:$step', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 2) },
-        { key: 'e:$survey_shown', day: day(jan(2)), person, first_time: jan(2, 3), last_time: jan(2, 3) },
-        { key: 'e:Report Shared', day: day(jan(1)), person, first_time: jan(1, 5), last_time: jan(1, 5) },
-        { key: 'f:export_csv', day: day(jan(2)), person, first_time: jan(2, 1), last_time: jan(2, 1) },
-        { key: 's:connect', day: day(jan(1)), person, first_time: jan(1, 2), last_time: jan(1, 2) },
-        { key: 'v:$survey_shown:nps-main', day: day(jan(2)), person, first_time: jan(2, 3), last_time: jan(2, 3) },
+        row('', jan(1, 2), jan(1, 5)),
+        row('', jan(2, 1), jan(2, 4), 1234),
+        row('e:$engagement', jan(2, 4), jan(2, 4), 1234),
+        row('e:$feature', jan(2, 1), jan(2, 1)),
+        row('e:$step', jan(1, 2), jan(1, 2)),
+        row('e:$survey_shown', jan(2, 3), jan(2, 3)),
+        row('e:Report Shared', jan(1, 5), jan(1, 5)),
+        row('f:export_csv', jan(2, 1), jan(2, 1)),
+        row('s:connect', jan(1, 2), jan(1, 2)),
+        row('v:$survey_shown:nps-main', jan(2, 3), jan(2, 3)),
       ])
+      expect(await db.kysely.selectFrom('sessions').select(['session_id', 'person']).execute()).toEqual([{ session_id: 's', person }])
       await db.kysely.destroy()
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { dialects, iso, stopPostgres } from '../harness'
-import { DAY, jan, MIN, page, track, useMetrics } from './helpers'
+import { DAY, identify, jan, MIN, page, track, useMetrics } from './helpers'
 
 afterAll(() => stopPostgres())
 
@@ -26,6 +26,22 @@ describe.each(dialects)('sessions on %s', (dialect) => {
     expect(r.dau).toBeCloseTo(4 / 7, 12)
     expect(r).toMatchObject({ wau: 3, mau: 3 })
     expect(r.stickiness).toBeCloseTo((4 / 7 / 3) * 100, 10)
+  })
+
+  test('engaged time sums whole days and the parts of days at the window ends alike', async () => {
+    const engaged = (t: number, ms: number) => track({ anon: 'e' }, t, '$engagement', { engagedMs: ms })
+    await t.send([engaged(jan(1, 11), 1), engaged(jan(1, 13), 20), engaged(jan(2, 5), 300), engaged(jan(3, 23), 4000)])
+    await t.send([engaged(jan(2, 6), 5000), engaged(jan(4, 11), 50_000), engaged(jan(4, 13), 600_000)])
+    expect((await t.metric('sessions', { from: iso(jan(1, 12)), to: iso(jan(4, 12)) })).engagedTime).toBe(59_320)
+    expect((await t.metric('sessions', { from: iso(jan(2)), to: iso(jan(3)) })).engagedTime).toBe(5300)
+    expect((await t.metric('sessions', { from: iso(jan(1, 12)), to: iso(jan(2, 12)) })).engagedTime).toBe(5320)
+  })
+
+  test("a device's sessions before it is linked are its person's, with a segment too", async () => {
+    await t.send([page({ anon: 'laptop' }, jan(1, 10), inSession('s1')), track({ anon: 'phone' }, jan(2, 10), '$engagement', { engagedMs: 700 }, inSession('s2'))])
+    await t.send([identify({ anon: 'laptop', user: 'u' }, jan(3), { plan: 'pro' }), identify({ anon: 'phone', user: 'u' }, jan(3, 1))])
+    for (const segment of [[], ['plan:pro']]) expect(await t.metric('sessions', { ...week, segment })).toMatchObject({ sessions: 2, sessionsPerUserPerWeek: 2, engagedTime: 700, wau: 1 })
+    expect(await t.metric('sessions', { ...week, segment: 'plan:free' })).toMatchObject({ sessions: 0, engagedTime: 0, wau: 0 })
   })
 
   test('tz moves day boundaries: two events around UTC midnight are one Berlin day', async () => {
