@@ -73,8 +73,8 @@ export async function ingest(db: Db, rows: Row[], after?: AfterStore): Promise<S
   })
 }
 
-/** The keys of firsts a message counts for. */
-export function firstKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
+/** The keys of what a message is: `t:<type>` but for a track call, `e:<event>`, and the step or feature it completes or uses (`s:<step>`, `f:<feature>`). */
+function eventKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
   if (r.type != 'track') return [`t:${r.type}`]
   const keys = [`e:${r.event}`]
   if (r.event == '$step') keys.push(`s:${r.properties!.step}`)
@@ -84,9 +84,17 @@ export function firstKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string
 
 const SURVEY_STAGES = new Set(['$survey_shown', '$survey_dismissed', '$survey_response'])
 
-/** The keys of activity a message counts for: `''` (any event), its firsts but `t:`, and a survey's stage `v:<event>:<surveyId>`. */
+/** Whether a message is an action for time to first action: not a page view, engagement (sessions) or survey event. */
+const isAction = (r: Pick<Row, 'type' | 'event'>) => r.type != 'page' && r.event != '$engagement' && !SURVEY_STAGES.has(r.event!)
+
+/** The keys of firsts a message counts for: its event keys, and `action` when it is one. */
+export const firstKeys = (r: Pick<Row, 'type' | 'event' | 'properties'>): string[] => (isAction(r) ? [...eventKeys(r), ACTION] : eventKeys(r))
+
+export const ACTION = 'action'
+
+/** The keys of activity a message counts for: `''` (any event), its event keys but `t:`, and a survey's stage `v:<event>:<surveyId>`. */
 export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
-  const keys = ['', ...firstKeys(r).filter((k) => !k.startsWith('t:'))]
+  const keys = ['', ...eventKeys(r).filter((k) => !k.startsWith('t:'))]
   if (r.type == 'track' && SURVEY_STAGES.has(r.event!)) keys.push(surveyKey(r.event!, String(r.properties!.surveyId)))
   return keys
 }
@@ -119,7 +127,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const keys = firstKeys(r)
     for (const k of keys) {
       const f = firsts.get(`${at}\u0000${k}`)
-      if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, key: k, time: t })
+      if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, person: '', key: k, time: t })
     }
     const day = Math.floor(t / DAY)
     const engaged = r.event == '$engagement' ? Number(r.properties!.engagedMs) : 0
@@ -190,6 +198,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
       }
     }
+  for (const f of firsts.values()) f.person = after.get(`${f.project_id}\u0000${f.actor}`)!
   for (const chunk of chunks(sorted(firsts)))
     await trx
       .insertInto('firsts')
@@ -246,10 +255,10 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         }),
       )
       .execute()
-  // a moved actor's earlier days and sessions go with it
+  // a moved actor's firsts, earlier days and sessions go with it
   for (const [project, actors] of moved)
     for (const [actor, [, to]] of actors)
-      for (const table of ['activity', 'sessions'] as const) await trx.updateTable(table).set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
+      for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.updateTable(table).set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
   // what the write adds to each person, and the actors a re-link moved
   const added = new Map<string, Map<string, Tables['persons']>>()
   for (const r of rows) {

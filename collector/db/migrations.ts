@@ -239,6 +239,21 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         where activity.project_id = s.project_id and activity.actor = s.actor and activity.day = s.day and activity.key in ('', 'e:$engagement')`.execute(db)
     },
   },
+
+  '2026-11-23-006-firsts-person-action': {
+    // Firsts name their actor's person too, read per person (firsts_person, which replaces firsts_key),
+    // and keep each actor's first action, so that a signup cohort's firsts are a lookup per person.
+    async up(db) {
+      await db.schema.alterTable('firsts').addColumn('person', 'text').execute()
+      await sql`update firsts set person = (select a.person from actors a where a.project_id = firsts.project_id and a.actor = firsts.actor)`.execute(db)
+      await sql`insert into firsts (project_id, actor, key, time, person)
+        select project_id, actor, 'action', min(time), max(person) from firsts
+        where key not in ('t:page', 'e:$engagement', 'e:$survey_shown', 'e:$survey_dismissed', 'e:$survey_response')
+        group by project_id, actor`.execute(db)
+      await db.schema.dropIndex('firsts_key').execute()
+      await db.schema.createIndex('firsts_person').on('firsts').columns(['project_id', 'person', 'key', 'time']).execute()
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

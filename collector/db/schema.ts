@@ -58,10 +58,12 @@ export interface ActorsTable {
   prev_person: string | null
 }
 
-/** The first occurrence per actor of each key: `e:<event>`, `t:<type>`, `s:<step id>`, `f:<feature id>`. */
+/** The first occurrence per actor of each key: `e:<event>`, `t:<type>`, `s:<step id>`, `f:<feature id>`, `action` (db/ingest.ts firstKeys). */
 export interface FirstsTable {
   project_id: string
   actor: string
+  /** The actor's person (actors.person), kept with it: moved with the actor by a re-link. */
+  person: string
   key: string
   time: number
 }

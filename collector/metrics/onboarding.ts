@@ -1,7 +1,9 @@
 // Onboarding completion over the persons who signed up in the window: per step
 // completed in any order, the ordered funnel, and completion (METRICS.md).
-import { firstAtOrAfter, loadActivity, type ActivityRow } from './activity'
-import { keysOf, loadFirsts } from './firsts'
+import type { Db } from '../db/index'
+import { chunks } from '../db/rows'
+import { firstAtOrAfter, type ActivityRow } from './activity'
+import { keysOf } from './firsts'
 import { loadCohort } from './population'
 import type { Metric } from './query'
 import { ascending, median, rate } from './stats'
@@ -27,21 +29,17 @@ export const onboarding: Metric<{
 }> = async (db, query) => {
   const project = query.project.id
   const steps = query.project.onboarding.steps
-  const cohort = [...(await loadCohort(db, query)).values()]
   const keys = steps.map((s) => keysOf('s', s))
-  const firsts = await Promise.all(keys.map((k) => loadFirsts(db, query, k)))
-
-  // every completion day of every step, per person of the signup window, for the ordered funnel
-  const days = await Promise.all(keys.map((k) => loadActivity(db, project, k, undefined, [query.from, query.to])))
-  const byPerson = days.map((rows) => {
-    const map = new Map<string, ActivityRow[]>()
-    for (const row of rows) {
-      const list = map.get(row.person)
-      if (list) list.push(row)
-      else map.set(row.person, [row])
-    }
-    return map
-  })
+  const cohort = [...(await loadCohort(db, query, keys)).values()]
+  // The ordered funnel: t_k is the first completion of step k at or after t_(k-1). That is step k's first
+  // completion unless it came before t_(k-1): only for the persons who completed steps out of order are
+  // the days of their completions read.
+  const days = await loadStepDays(
+    db,
+    project,
+    cohort.filter((p) => p.firsts.some((t, k) => t != null && p.firsts.slice(0, k).some((before) => before != null && before > t))).map((p) => p.id),
+    keys.flat(),
+  )
 
   const completed = steps.map(() => 0)
   const funnel = steps.map(() => 0)
@@ -49,7 +47,7 @@ export const onboarding: Metric<{
   let stepsDone = 0
   const toComplete: number[] = []
   for (const person of cohort) {
-    const done = firsts.map((f) => f.get(person.id))
+    const done = person.firsts
     done.forEach((t, k) => t != null && completed[k]!++)
     const count = done.filter((t) => t != null).length
     stepsDone += count
@@ -57,7 +55,9 @@ export const onboarding: Metric<{
 
     let previous: number | null = null
     for (let k = 0; k < steps.length; k++) {
-      const t: number | null | undefined = k == 0 ? done[0] : await firstAtOrAfter(db, project, byPerson[k]!.get(person.id) ?? [], keys[k]!, previous!)
+      const first = done[k]
+      const t: number | null | undefined =
+        first == null || k == 0 || first >= previous! ? first : await firstAtOrAfter(db, project, (days.get(person.id) ?? []).filter((row) => keys[k]!.includes(row.key)), keys[k]!, previous!)
       if (t == null) break
       funnel[k]!++
       if (k > 0) gaps[k]!.push(t - previous!)
@@ -81,4 +81,22 @@ export const onboarding: Metric<{
     engagementScore: steps.length ? rate(stepsDone, steps.length * cohort.length) : null,
     medianTimeToComplete: median(ascending(toComplete)),
   }
+}
+
+/** Per person, the days on which their actors did any of the keys: read through the actors' index, for a few persons. */
+async function loadStepDays(db: Db, project: string, persons: string[], keys: string[]): Promise<Map<string, ActivityRow[]>> {
+  const days = new Map<string, ActivityRow[]>()
+  for (const chunk of chunks(persons))
+    for (const row of await db.kysely
+      .selectFrom('activity')
+      .select(['key', 'day', 'actor', 'person', 'first_time', 'last_time'])
+      .where('project_id', '=', project)
+      .where('key', 'in', keys)
+      .where('actor', 'in', (eb) => eb.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', chunk))
+      .execute()) {
+      const list = days.get(row.person)
+      if (list) list.push(row)
+      else days.set(row.person, [row])
+    }
+  return days
 }

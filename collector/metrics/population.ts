@@ -92,23 +92,43 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   return { persons, has: (person) => persons.has(person) }
 }
 
+/** A person of a signup cohort, with the first time of each set of keys asked (`null`: never). */
+export interface Member extends Pick<Person, 'id' | 'signup'> {
+  firsts: (number | null)[]
+}
+
 /**
- * The persons who signed up in [from, to) and pass the segments. Without a segment
- * the persons table answers through its signup index; a segment needs everyone's traits.
+ * The persons who signed up in [from, to) and pass the segments, found through the persons
+ * table's signup index, each with the earliest time of each set of keys (db/ingest.ts
+ * firstKeys), looked up by the database per person.
  */
-export async function loadCohort(db: Db, query: Query): Promise<Map<string, Pick<Person, 'id' | 'signup'>>> {
-  if (query.segments.length) {
-    const population = await loadPopulation(db, query)
-    return new Map([...population.persons].filter(([, p]) => p.signup >= query.from && p.signup < query.to))
-  }
-  const rows = await db.kysely
-    .selectFrom('persons')
-    .select(['person', 'signup_time'])
-    .where('project_id', '=', query.project.id)
-    .where('signup_time', '>=', query.from)
-    .where('signup_time', '<', query.to)
-    .execute()
-  return new Map(rows.map((r) => [r.person, { id: r.person, signup: r.signup_time }]))
+export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Map<string, Member>> {
+  const [population, rows] = await Promise.all([
+    segmentOf(db, query),
+    db.kysely
+      .selectFrom('persons as p')
+      .select(['p.person', 'p.signup_time'])
+      .select((eb) =>
+        keySets.map((keys, i) =>
+          eb
+            .selectFrom('firsts as f')
+            .select((f) => f.fn.min<number>('f.time').as('time'))
+            .whereRef('f.project_id', '=', 'p.project_id')
+            .whereRef('f.person', '=', 'p.person')
+            .where('f.key', 'in', keys.length ? keys : [''])
+            .as(`k${i}`),
+        ),
+      )
+      .where('p.project_id', '=', query.project.id)
+      .where('p.signup_time', '>=', query.from)
+      .where('p.signup_time', '<', query.to)
+      .execute() as Promise<({ person: string; signup_time: number } & Record<string, number | string | null>)[]>,
+  ])
+  const cohort = new Map<string, Member>()
+  for (const r of rows)
+    if (population.has(r.person))
+      cohort.set(r.person, { id: r.person, signup: r.signup_time, firsts: keySets.map((_, i) => (r[`k${i}`] == null ? null : Number(r[`k${i}`]))) })
+  return cohort
 }
 
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */

@@ -1,6 +1,7 @@
 // Time to value: from signup to the first occurrence of the value event, over
 // the persons who signed up in the window (METRICS.md, "Time to Value").
-import { ACTIONS, loadFirsts, valueKeys } from './firsts'
+import { ACTION } from '../db/ingest'
+import { valueKeys } from './firsts'
 import { loadCohort } from './population'
 import { NotConfigured, type Metric } from './query'
 import { kaplanMeierMedian, rate, summary } from './stats'
@@ -32,14 +33,14 @@ export const ttv: Metric<{
 }> = async (db, query) => {
   const keys = valueKeys(query.project)
   if (!keys) throw new NotConfigured('activation.valueEvent')
-  const [cohortOf, value, action] = await Promise.all([loadCohort(db, query), loadFirsts(db, query, keys), loadFirsts(db, query, ACTIONS)])
+  const cohortOf = await loadCohort(db, query, [keys, [ACTION]])
 
   const times: number[] = []
   const observations: { time: number; event: boolean }[] = []
   const actions: number[] = []
   const cohort = cohortOf.size
   for (const person of cohortOf.values()) {
-    const reached = value.get(person.id)
+    const [reached, acted] = person.firsts
     const elapsed = reached == null ? null : reached - person.signup
     if (elapsed != null && (query.within == null || elapsed <= query.within)) {
       times.push(Math.max(0, elapsed))
@@ -48,7 +49,6 @@ export const ttv: Metric<{
       // not (yet) activated: censored at the query time, or at `within` when it ends observation sooner
       observations.push({ time: Math.max(0, Math.min(query.now - person.signup, query.within ?? Infinity)), event: false })
     }
-    const acted = action.get(person.id)
     if (acted != null) actions.push(Math.max(0, acted - person.signup))
   }
 

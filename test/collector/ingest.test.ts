@@ -141,7 +141,7 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
   })
 
   describe('per-person state at ingest', () => {
-    test('keeps first and last seen and the first occurrence of each event, step and feature, by event time', async () => {
+    test('keeps first and last seen and the first occurrence of each event, step, feature and action, by event time', async () => {
       await batch([
         track({ messageId: '1', event: 'Report Shared', timestamp: iso(NOW - 1000) }),
         track({ messageId: '2', event: '$step', properties: { step: 'create_project' }, timestamp: iso(NOW - 5000) }),
@@ -154,6 +154,7 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
       ])
       const firsts = await db.kysely.selectFrom('firsts').select(['key', 'time']).orderBy('key').execute()
       expect(firsts).toEqual([
+        { key: 'action', time: NOW - 9000 }, // the first event that is not a page view, engagement or survey event
         { key: 'e:$feature', time: NOW - 3000 },
         { key: 'e:$step', time: NOW - 5000 },
         { key: 'e:Report Shared', time: NOW - 9000 },

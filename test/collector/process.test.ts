@@ -293,7 +293,8 @@ test('two collectors on one PostgreSQL (migrating at once) store every message e
     const t = times(m)
     const seen = expectedActors.get(actor)
     expectedActors.set(actor, { first: Math.min(seen?.first ?? t, t), last: Math.max(seen?.last ?? t, t) })
-    const keys = [`e:${m.event}`, ...(m.event == '$step' ? [`s:${m.properties!.step}`] : [])]
+    // track calls of user events and steps: each an action too
+    const keys = [`e:${m.event}`, ...(m.event == '$step' ? [`s:${m.properties!.step}`] : []), 'action']
     for (const key of keys) expectedFirsts.set(`${actor} ${key}`, Math.min(expectedFirsts.get(`${actor} ${key}`) ?? t, t))
   }
 

@@ -122,7 +122,7 @@ describe('the read API', () => {
 })
 
 describe('the metrics migration', () => {
-  test("fills the activity of events stored before it, with its person, engaged time and the survey stages, and the sessions' persons", async () => {
+  test("fills the activity of events stored before it, with its person, engaged time and the survey stages; the persons of sessions and firsts, and first actions", async () => {
     const { mkdtempSync, rmSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
@@ -150,6 +150,8 @@ describe('the metrics migration', () => {
         .execute()
       await db.kysely.insertInto('actors' as any).values({ project_id: 'saas', actor: 'a:x', first_time: jan(1, 2), last_time: jan(2, 4), user_id: 'x', link_time: jan(1, 2), link_seq: 1 }).execute()
       await db.kysely.insertInto('sessions' as any).values({ project_id: 'saas', session_id: 's', actor: 'a:x', start_time: jan(1, 2), end_time: jan(1, 5) }).execute()
+      const first = (key: string, time: number) => ({ project_id: 'saas', actor: 'a:x', key, time })
+      await db.kysely.insertInto('firsts' as any).values([first('t:page', jan(1, 1)), first('e:$engagement', jan(1, 1)), first('e:$survey_shown', jan(1, 1)), first('e:Report Shared', jan(1, 5)), first('t:identify', jan(1, 7))]).execute()
       await migrator.migrateToLatest()
       const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'person', 'first_time', 'last_time', 'engaged_ms']).orderBy('key').orderBy('day').execute()
       const day = (t: number) => Math.floor(t / 86_400_000)
@@ -168,6 +170,11 @@ describe('the metrics migration', () => {
         row('v:$survey_shown:nps-main', jan(2, 3), jan(2, 3)),
       ])
       expect(await db.kysely.selectFrom('sessions').select(['session_id', 'person']).execute()).toEqual([{ session_id: 's', person }])
+      // the first action: the first of any key but page views, engagement and survey events
+      expect(await db.kysely.selectFrom('firsts').select(['key', 'person', 'time']).where('key', 'in', ['action', 't:page']).orderBy('key').execute()).toEqual([
+        { key: 'action', person, time: jan(1, 5) },
+        { key: 't:page', person, time: jan(1, 1) },
+      ])
       await db.kysely.destroy()
     } finally {
       rmSync(dir, { recursive: true, force: true })
