@@ -30,31 +30,35 @@ export interface Health extends Omit<Subject, 'persons'> {
 
 /** Accounts gather their persons; a person without an account is their own subject. */
 export function subjects(population: Population): Subject[] {
-  const bySubject = new Map<string, Subject>()
+  const accounts = new Map<string, Subject>()
+  const list: Subject[] = []
   for (const person of population.persons.values()) {
-    const key = person.account == null ? `person\u0000${person.id}` : `account\u0000${person.account}`
-    const subject = bySubject.get(key)
-    if (subject) subject.persons.push(person.id)
-    else bySubject.set(key, { subject: person.account ?? person.id, kind: person.account == null ? 'person' : 'account', persons: [person.id] })
+    if (person.account == null) list.push({ subject: person.id, kind: 'person', persons: [person.id] })
+    else {
+      const account = accounts.get(person.account)
+      if (account) account.persons.push(person.id)
+      else accounts.set(person.account, { subject: person.account, kind: 'account', persons: [person.id] })
+    }
   }
-  return [...bySubject.values()]
+  return [...accounts.values(), ...list]
 }
 
 /** Per subject, the local days of [from, to) on which any of its persons was active. */
 export async function activeDays(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number): Promise<Map<Subject, number>> {
   const sets = await activeSets(db, query.project.id, population, [''], days(from, to, query.tz))
-  const subjectOf = new Map(list.flatMap((s) => s.persons.map((p) => [p, s] as const)))
+  const subjectOf = new Map<string, Subject>()
+  for (const s of list) for (const p of s.persons) subjectOf.set(p, s)
   const count = new Map(list.map((s) => [s, 0]))
-  for (const set of sets) {
-    const seen = new Set<Subject>()
+  const counted = new Map<Subject, number>() // the last day counted per subject
+  sets.forEach((set, day) => {
     for (const person of set) {
       const subject = subjectOf.get(person)
-      if (subject && !seen.has(subject)) {
-        seen.add(subject)
+      if (subject && counted.get(subject) !== day) {
+        counted.set(subject, day)
         count.set(subject, count.get(subject)! + 1)
       }
     }
-  }
+  })
   return count
 }
 
@@ -87,7 +91,25 @@ export async function healthScores(db: Db, query: Query): Promise<Health[]> {
 
 export const health: Metric<{ weights: Project['health']['weights']; subjects: number; bands: Record<Band, number>; worst: Health[] }> = async (db, query) => {
   const scores = await healthScores(db, query)
-  const bands = Object.fromEntries(BANDS.map((b) => [b, scores.filter((s) => s.band == b).length])) as Record<Band, number>
-  scores.sort((a, b) => a.score - b.score || (a.subject < b.subject ? -1 : 1))
-  return { weights: query.project.health.weights, subjects: scores.length, bands, worst: scores.slice(0, query.limit ?? 100) }
+  const bands = Object.fromEntries(BANDS.map((b) => [b, 0])) as Record<Band, number>
+  for (const s of scores) bands[s.band]++
+  return { weights: query.project.health.weights, subjects: scores.length, bands, worst: smallest(scores, query.limit ?? 100, (a, b) => a.score - b.score || (a.subject < b.subject ? -1 : 1)) }
+}
+
+/** The k smallest items in order, without sorting them all: the worst 100 of 100,000 subjects. */
+export function smallest<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (items.length <= k) return [...items].sort(compare)
+  const best: T[] = []
+  for (const item of items) {
+    if (best.length == k && compare(item, best[k - 1]!) >= 0) continue
+    let lo = 0
+    for (let hi = best.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1
+      if (compare(best[mid]!, item) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    best.splice(lo, 0, item)
+    if (best.length > k) best.pop()
+  }
+  return best
 }

@@ -36,7 +36,7 @@ export const ttv: Metric<{
   const cohortOf = await loadCohort(db, query, [keys, [ACTION]])
 
   const times: number[] = []
-  const observations: { time: number; event: boolean }[] = []
+  const censored: number[] = []
   const actions: number[] = []
   const cohort = cohortOf.size
   for (const person of cohortOf.values()) {
@@ -44,10 +44,9 @@ export const ttv: Metric<{
     const elapsed = reached == null ? null : reached - person.signup
     if (elapsed != null && (query.within == null || elapsed <= query.within)) {
       times.push(Math.max(0, elapsed))
-      observations.push({ time: Math.max(0, elapsed), event: true })
     } else {
       // not (yet) activated: censored at the query time, or at `within` when it ends observation sooner
-      observations.push({ time: Math.max(0, Math.min(query.now - person.signup, query.within ?? Infinity)), event: false })
+      censored.push(Math.max(0, Math.min(query.now - person.signup, query.within ?? Infinity)))
     }
     if (acted != null) actions.push(Math.max(0, acted - person.signup))
   }
@@ -62,7 +61,7 @@ export const ttv: Metric<{
     activationRate: rate(times.length, cohort),
     ...summary(times),
     bands,
-    kaplanMeierMedian: kaplanMeierMedian(observations),
+    kaplanMeierMedian: kaplanMeierMedian(times, censored),
     timeToFirstAction: { acted: actions.length, ...summary(actions), withinTarget: actions.filter((t) => t < FIRST_ACTION_TARGET).length },
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { dialects, iso, stopPostgres } from '../harness'
+import { smallest } from '../../../collector/metrics/health'
 import { feature, group, identify, jan, page, useMetrics } from './helpers'
 
 afterAll(() => stopPostgres())
@@ -58,4 +59,13 @@ describe.each(dialects)('health on %s', (dialect) => {
   test('an empty project has no subjects', async () => {
     expect(await t.metric('health', window)).toEqual(expect.objectContaining({ subjects: 0, bands: { healthy: 0, neutral: 0, atRisk: 0, critical: 0 }, worst: [] }))
   })
+})
+
+test('the worst subjects are the k smallest of a full sort, in its order, whatever order they come in', () => {
+  let seed = 7
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+  const items = Array.from({ length: 2000 }, (_, i) => ({ score: Math.floor(random() * 5) * 10, subject: `s${i}` }))
+  const compare = (a: (typeof items)[number], b: (typeof items)[number]) => a.score - b.score || (a.subject < b.subject ? -1 : 1)
+  for (const order of [items, [...items].reverse(), [...items].sort(compare), [...items].sort(compare).reverse()])
+    for (const k of [1, 100, 1999, 2000, 5000]) expect(smallest(order, k, compare)).toEqual([...items].sort(compare).slice(0, k))
 })
