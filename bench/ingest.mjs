@@ -237,7 +237,7 @@ function dashboardLoop(port) {
         const t0 = performance.now()
         const res = await fetch(`http://127.0.0.1:${port}/v1/metrics/${name}`, { headers: { Authorization: `Bearer ${PROJECT_CONFIG.readKey}` } })
         await res.arrayBuffer()
-        answers.push({ ms: performance.now() - t0, ok: res.ok })
+        answers.push({ name, ms: performance.now() - t0, ok: res.ok })
       }
       await sleep(DASHBOARD_EVERY_MS)
     }
@@ -245,7 +245,9 @@ function dashboardLoop(port) {
   return async () => {
     stopped = true
     await done
-    return { requests: answers.length, failed: answers.filter((a) => !a.ok).length, meanMs: answers.reduce((n, a) => n + a.ms, 0) / (answers.length || 1) }
+    const mean = (list) => list.reduce((n, a) => n + a.ms, 0) / (list.length || 1)
+    const routes = DASHBOARD.map((name) => `${name} ${ms(mean(answers.filter((a) => a.name == name)))}`).join(', ')
+    return { requests: answers.length, failed: answers.filter((a) => !a.ok).length, meanMs: mean(answers), routes }
   }
 }
 
@@ -327,7 +329,7 @@ function report({ bare, sqlite, postgres, storage, settings, bodies, before }) {
   for (const [name, r] of runs) if (r.firstError) out.push(`  ${name}: first error: ${r.firstError}`)
   const d = sqlite.dashboard.dashboard
   out.push(
-    `dashboard open: the ${DASHBOARD.length} metric routes asked in turn every ${DASHBOARD_EVERY_MS / 1000} s during the run (${d.requests} requests, ${d.failed} failed, ${ms(d.meanMs)} ms each on average, over the data the run writes)`,
+    `dashboard open: the ${DASHBOARD.length} metric routes asked in turn every ${DASHBOARD_EVERY_MS / 1000} s during the run (${d.requests} requests, ${d.failed} failed, ${ms(d.meanMs)} ms each on average, over the data the run writes; per route: ${d.routes})`,
   )
   out.push('')
   out.push(`Storage ceiling: the same rows through the collector's ingest(db, rows), no HTTP, ${STORAGE_MS / 1000} s of ingest time each (row building not counted);`)

@@ -5,6 +5,7 @@
 // strictly inside one day, which windows and zones not aligned to UTC days
 // produce) the events are asked.
 import type { Db } from '../db/index'
+import { chunks } from '../db/rows'
 import { activityKeys } from '../db/ingest'
 import type { ActivityTable } from '../db/schema'
 import { everyone, type Persons } from './population'
@@ -61,7 +62,8 @@ export async function activeSets(db: Db, project: string, persons: Persons, keys
         else if (answer === undefined) unsure.push({ set, person: row.person, actor: row.actor, range: [a, b] })
       }
   })
-  for (const u of unsure) if (!u.set.has(u.person) && (await firstEvent(db, project, u.actor, keys, u.range)) != null) u.set.add(u.person)
+  const found = await firstEvents(db, project, unsure.map((u) => ({ actor: u.actor, keys, range: u.range })))
+  unsure.forEach((u, i) => found[i] != null && u.set.add(u.person))
   return sets
 }
 
@@ -91,37 +93,74 @@ export async function activeCounts(db: Db, project: string, persons: Persons, ke
   )
 }
 
-/** The earliest event time of the actor's events of the keys in [a, b), read from the events themselves. */
-export async function firstEvent(db: Db, project: string, actor: string, keys: string[], [a, b]: Range): Promise<number | null> {
-  const events = await db.kysely
-    .selectFrom('events')
-    .select(['type', 'event', 'message', 'event_time'])
-    .where('project_id', '=', project)
-    .where('actor', '=', actor)
-    .where('event_time', '>=', a)
-    .where('event_time', '<', b)
-    .orderBy('event_time')
-    .execute()
-  const wanted = new Set(keys)
-  const match = events.find(
-    (e) => activityKeys({ type: e.type, event: e.event, properties: (JSON.parse(e.message) as { properties?: Record<string, unknown> }).properties }).some((k) => wanted.has(k)),
-  )
-  return match?.event_time ?? null
+/** An actor's events of some keys in a range. */
+export interface Lookup {
+  actor: string
+  keys: string[]
+  range: Range
 }
 
-/** The earliest time at or after t among the rows (one person's, of some keys), asking the events where a day cannot tell. */
-export async function firstAtOrAfter(db: Db, project: string, rows: ActivityRow[], keys: string[], t: number): Promise<number | null> {
-  let best: number | null = null
-  const unsure: ActivityRow[] = []
-  for (const row of rows) {
-    if (row.last_time < t) continue
-    if (row.first_time >= t) best = best == null ? row.first_time : Math.min(best, row.first_time)
-    else unsure.push(row)
+/**
+ * For each lookup, the earliest time of the actor's events of the keys in the range (or null), read
+ * from the events themselves: one query per chunk of lookups (sorted by range, so that a chunk reads
+ * a short stretch of time), not one per lookup.
+ */
+export async function firstEvents(db: Db, project: string, lookups: Lookup[]): Promise<(number | null)[]> {
+  const found: (number | null)[] = lookups.map(() => null)
+  const order = lookups.map((_, i) => i).sort((i, j) => lookups[i]!.range[0] - lookups[j]!.range[0])
+  for (const chunk of chunks(order)) {
+    const events = await db.kysely
+      .selectFrom('events')
+      .select(['actor', 'type', 'event', 'message', 'event_time'])
+      .where('project_id', '=', project)
+      .where('actor', 'in', [...new Set(chunk.map((i) => lookups[i]!.actor))])
+      .where('event_time', '>=', Math.min(...chunk.map((i) => lookups[i]!.range[0])))
+      .where('event_time', '<', Math.max(...chunk.map((i) => lookups[i]!.range[1])))
+      .execute()
+    const byActor = new Map<string, { time: number; keys: string[] }[]>()
+    for (const e of events) {
+      const keys = activityKeys({ type: e.type, event: e.event, properties: (JSON.parse(e.message) as { properties?: Record<string, unknown> }).properties })
+      const list = byActor.get(e.actor)
+      if (list) list.push({ time: e.event_time, keys })
+      else byActor.set(e.actor, [{ time: e.event_time, keys }])
+    }
+    for (const i of chunk) {
+      const { actor, keys, range: [a, b] } = lookups[i]!
+      for (const e of byActor.get(actor) ?? [])
+        if (e.time >= a && e.time < b && (found[i] == null || e.time < found[i]!) && e.keys.some((k) => keys.includes(k))) found[i] = e.time
+    }
   }
-  for (const row of unsure) {
-    const end = (row.day + 1) * DAY
-    const found = await firstEvent(db, project, row.actor, keys, [t, best == null ? end : Math.min(end, best)])
-    if (found != null) best = best == null ? found : Math.min(best, found)
-  }
+  return found
+}
+
+/** What firstsAtOrAfter is asked: the earliest time at or after t among rows (one person's, of the keys). */
+export interface After {
+  rows: ActivityRow[]
+  keys: string[]
+  t: number
+}
+
+/** For each ask, the earliest time at or after its t among its rows, the events of all asks read together where a day cannot tell. */
+export async function firstsAtOrAfter(db: Db, project: string, asks: After[]): Promise<(number | null)[]> {
+  const best: (number | null)[] = []
+  const unsure: { ask: number; row: ActivityRow }[] = []
+  asks.forEach(({ rows, t }, ask) => {
+    let first: number | null = null
+    for (const row of rows) {
+      if (row.last_time < t) continue
+      if (row.first_time >= t) first = first == null ? row.first_time : Math.min(first, row.first_time)
+      else unsure.push({ ask, row })
+    }
+    best.push(first)
+  })
+  // bounded by the day's end and by what the sure rows found
+  const found = await firstEvents(
+    db,
+    project,
+    unsure.map(({ ask, row }) => ({ actor: row.actor, keys: asks[ask]!.keys, range: [asks[ask]!.t, Math.min((row.day + 1) * DAY, best[ask] ?? Infinity)] as Range })),
+  )
+  unsure.forEach(({ ask }, i) => {
+    if (found[i] != null) best[ask] = best[ask] == null ? found[i]! : Math.min(best[ask]!, found[i]!)
+  })
   return best
 }

@@ -2,7 +2,7 @@
 // completed in any order, the ordered funnel, and completion (METRICS.md).
 import type { Db } from '../db/index'
 import { chunks } from '../db/rows'
-import { firstAtOrAfter, type ActivityRow } from './activity'
+import { firstsAtOrAfter, type ActivityRow } from './activity'
 import { keysOf } from './firsts'
 import { loadCohort } from './population'
 import type { Metric } from './query'
@@ -42,8 +42,6 @@ export const onboarding: Metric<{
   )
 
   const completed = steps.map(() => 0)
-  const funnel = steps.map(() => 0)
-  const gaps: number[][] = steps.map(() => [])
   let stepsDone = 0
   const toComplete: number[] = []
   for (const person of cohort) {
@@ -52,17 +50,28 @@ export const onboarding: Metric<{
     const count = done.filter((t) => t != null).length
     stepsDone += count
     if (steps.length && count == steps.length) toComplete.push(Math.max(0, Math.max(...(done as number[])) - person.signup))
+  }
 
-    let previous: number | null = null
-    for (let k = 0; k < steps.length; k++) {
-      const first = done[k]
-      const t: number | null | undefined =
-        first == null || k == 0 || first >= previous! ? first : await firstAtOrAfter(db, project, (days.get(person.id) ?? []).filter((row) => keys[k]!.includes(row.key)), keys[k]!, previous!)
-      if (t == null) break
+  // step by step, the persons still in the funnel; those whose first completion came before their t_(k-1) asked together
+  const funnel = steps.map(() => 0)
+  const gaps: number[][] = steps.map(() => [])
+  let going = cohort.map((person) => ({ person, previous: 0 }))
+  for (let k = 0; k < steps.length; k++) {
+    const late = going.filter(({ person, previous }) => k > 0 && person.firsts[k] != null && person.firsts[k]! < previous)
+    const found = await firstsAtOrAfter(
+      db,
+      project,
+      late.map(({ person, previous }) => ({ rows: (days.get(person.id) ?? []).filter((row) => keys[k]!.includes(row.key)), keys: keys[k]!, t: previous })),
+    )
+    const after = new Map(late.map((p, i) => [p, found[i]!]))
+    going = going.filter((p) => {
+      const t = after.has(p) ? after.get(p) : p.person.firsts[k]
+      if (t == null) return false
       funnel[k]!++
-      if (k > 0) gaps[k]!.push(t - previous!)
-      previous = t
-    }
+      if (k > 0) gaps[k]!.push(t - p.previous)
+      p.previous = t
+      return true
+    })
   }
 
   return {

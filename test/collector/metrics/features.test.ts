@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'vitest'
+import { firstEvents } from '../../../collector/metrics/activity'
 import { dialects, iso, stopPostgres } from '../harness'
 import { feature, group, identify, jan, page, track, useMetrics } from './helpers'
 
@@ -57,6 +58,18 @@ describe.each(dialects)('feature adoption on %s', (dialect) => {
     await t.send([identify({ anon: 'laptop', user: 'v' }, jan(6))])
     expect(await t.metric('features', january)).toMatchObject({ active: 2, features: [{ users: 1 }, { users: 0 }] })
     expect(await t.metric('features', { ...january, segment: 'plan:pro' })).toMatchObject({ active: 0 })
+  })
+
+  test('the events asked where a day cannot tell are each looked up in their own range, many lookups read together', async () => {
+    await t.send([feature({ anon: 'd' }, jan(5, 1), 'export_csv'), page({ anon: 'd' }, jan(5, 12)), feature({ anon: 'd' }, jan(6, 23), 'export_csv')])
+    const keys = ['f:export_csv']
+    const lookups = [
+      { actor: 'a:d', keys, range: [jan(5, 2), jan(5, 22)] as [number, number] }, // none inside, one at each side
+      { actor: 'a:d', keys, range: [jan(5), jan(7)] as [number, number] },
+      { actor: 'a:d', keys: [''], range: [jan(5, 2), jan(5, 22)] as [number, number] },
+      { actor: 'a:nobody', keys, range: [jan(5), jan(7)] as [number, number] },
+    ]
+    expect(await firstEvents(t.db, 'saas', lookups)).toEqual([null, jan(5, 1), jan(5, 12), null])
   })
 
   test('segments use traits as they stand now, merged key by key across devices, then the account', async () => {
