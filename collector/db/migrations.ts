@@ -254,6 +254,15 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('firsts_person').on('firsts').columns(['project_id', 'person', 'key', 'time']).execute()
     },
   },
+
+  '2026-11-23-007-activity-key-bytes': {
+    // Keys are identifiers, compared byte by byte, so that the keys of a prefix (`v:`, the survey stages)
+    // are one range of the index. SQLite compares text so already; a PostgreSQL database's collation may
+    // not (en_US ignores punctuation, and sorts 'v:...' after 'v;').
+    async up(db) {
+      if (dialect == 'postgres') await sql`alter table activity alter column key type text collate "C"`.execute(db)
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

@@ -64,6 +64,9 @@ export function useTestDb(dialect: Dialect, ready: (db: Db) => void) {
   afterAll(() => close())
 }
 
+/** The URL of the test cluster's database (started if need be). */
+export const postgresUrl = async () => (await (postgres ??= startPostgres())).url
+
 export async function stopPostgres() {
   await (await postgres)?.stop()
   postgres = undefined

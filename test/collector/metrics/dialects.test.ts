@@ -1,6 +1,8 @@
 import { afterAll, expect, test } from 'vitest'
 import { metrics } from '../../../collector/metrics/index'
-import { iso, openTestDb, post, stopPostgres, testApp } from '../harness'
+import { sql } from 'kysely'
+import { openDb } from '../../../collector/db/index'
+import { iso, openTestDb, post, postgresUrl, stopPostgres, testApp } from '../harness'
 import { answer, DAY, feature, group, HOUR, identify, jan, page, step, track } from './helpers'
 
 afterAll(() => stopPostgres())
@@ -51,4 +53,28 @@ test('the same data gives identical answers on SQLite and on PostgreSQL', async 
   // and the data set is not trivially empty
   expect(answers[0]!['ttv {"from":"2026-01-01T00:00:00.000Z","to":"2026-02-01T00:00:00.000Z"}']).toMatchObject({ cohort: expect.any(Number), activated: expect.any(Number) })
   expect((answers[0]!['satisfaction {"from":"2026-01-01T00:00:00.000Z","to":"2026-02-01T00:00:00.000Z"}'] as any).nps.n).toBeGreaterThan(5)
+})
+
+test('on a PostgreSQL database whose collation ignores punctuation, a survey that is not configured is still found by its keys', async () => {
+  const { db: admin, close } = await openTestDb('postgres')
+  try {
+    await sql`drop database if exists northstar_icu`.execute(admin.kysely)
+    await sql`create database northstar_icu template template0 locale_provider icu icu_locale 'en-US'`.execute(admin.kysely)
+  } finally {
+    await close()
+  }
+  const url = new URL(await postgresUrl())
+  url.pathname = '/northstar_icu'
+  const db = await openDb({ url: url.href })
+  try {
+    // what the test is about: in this collation, the survey stages' keys sort after 'v;'
+    expect((await sql<{ after: boolean }>`select 'v:$survey_shown:beta' > 'v;' as after`.execute(db.kysely)).rows[0]!.after).toBe(true)
+    const app = testApp(db)
+    const batch = [track({ anon: 'x' }, jan(2), '$survey_shown', { surveyId: 'beta', type: 'nps' }), answer({ anon: 'x' }, jan(2, 1), 'beta', 'nps', 9)]
+    expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch })).status).toBe(200)
+    const res = await app.request(`/v1/metrics/surveys?${new URLSearchParams({ from: iso(jan(1)), to: iso(jan(32)) })}`, { headers: { Authorization: 'Bearer rk_saas' } })
+    expect(((await res.json()) as { surveys: unknown[] }).surveys).toContainEqual({ surveyId: 'beta', type: 'nps', shown: 1, dismissed: 0, responded: 1, responseRate: 100 })
+  } finally {
+    await db.close()
+  }
 })
