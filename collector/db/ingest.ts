@@ -4,7 +4,7 @@
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
 import { contribute, updatePersons } from './people'
-import { chunks, later } from './rows'
+import { chunks, later, ofActors } from './rows'
 import type { Tables } from './schema'
 
 /** A validated message, its times settled. */
@@ -134,7 +134,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     for (const k of activityKeys(r)) {
       const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
       const a = activity.get(id)
-      // its person is known once the actors are written
+      // (its person, as those of firsts and sessions, is known once the actors are written)
       if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, person: '', first_time: t, last_time: t, engaged_ms: engaged })
       else {
         a.first_time = Math.min(a.first_time, t)
@@ -198,7 +198,8 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
       }
     }
-  for (const f of firsts.values()) f.person = after.get(`${f.project_id}\u0000${f.actor}`)!
+  // the rows that name their actor's person name it as the write leaves it
+  for (const rows of [firsts, sessions, activity]) for (const r of rows.values()) r.person = after.get(`${r.project_id}\u0000${r.actor}`)!
   for (const chunk of chunks(sorted(firsts)))
     await trx
       .insertInto('firsts')
@@ -227,7 +228,6 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           .where(latest('memberships')),
       )
       .execute()
-  for (const s of sessions.values()) s.person = after.get(`${s.project_id}\u0000${s.actor}`)!
   for (const chunk of chunks(sorted(sessions)))
     await trx
       .insertInto('sessions')
@@ -241,7 +241,6 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
         }),
       )
       .execute()
-  for (const a of activity.values()) a.person = after.get(`${a.project_id}\u0000${a.actor}`)!
   for (const chunk of chunks(sorted(activity)))
     await trx
       .insertInto('activity')
@@ -257,8 +256,13 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       .execute()
   // a moved actor's firsts, earlier days and sessions go with it
   for (const [project, actors] of moved)
-    for (const [actor, [, to]] of actors)
-      for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.updateTable(table).set({ person: to }).where('project_id', '=', project).where('actor', '=', actor).execute()
+    for (const chunk of chunks([...actors.keys()]))
+      for (const table of ['firsts', 'activity', 'sessions'] as const)
+        await trx
+          .updateTable(table)
+          .set({ person: sql`(select a.person from actors a where a.project_id = ${sql.ref(`${table}.project_id`)} and a.actor = ${sql.ref(`${table}.actor`)})` })
+          .where(ofActors(table, project, chunk))
+          .execute()
   // what the write adds to each person, and the actors a re-link moved
   const added = new Map<string, Map<string, Tables['persons']>>()
   for (const r of rows) {

@@ -1,6 +1,7 @@
 // GDPR: a person's data, exported or erased. A person is `u:<userId>` and every
 // anonymous actor whose latest link points to that userId (METRICS.md).
 import type { Db } from './index'
+import { ofActors } from './rows'
 
 async function actorsOf(db: Db, projectId: string, userId: string): Promise<string[]> {
   const linked = await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
@@ -35,7 +36,8 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
   const actors = await actorsOf(db, projectId, userId)
   return db.kysely.transaction().execute(async (trx) => {
     const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
-    for (const table of ['firsts', 'memberships', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    await trx.deleteFrom('memberships').where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where(ofActors(table, projectId, actors)).execute()
     await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute()
     // alerts name the person (`u:<id>`, or `u:<id>/<survey>` for answers) and quote their comments
     const subject = `u:${userId}`

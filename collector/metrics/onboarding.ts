@@ -1,7 +1,7 @@
 // Onboarding completion over the persons who signed up in the window: per step
 // completed in any order, the ordered funnel, and completion (METRICS.md).
 import type { Db } from '../db/index'
-import { chunks } from '../db/rows'
+import { chunks, ofActors } from '../db/rows'
 import { firstsAtOrAfter, type ActivityRow } from './activity'
 import { keysOf } from './firsts'
 import { loadCohort } from './population'
@@ -95,13 +95,14 @@ export const onboarding: Metric<{
 /** Per person, the days on which their actors did any of the keys: read through the actors' index, for a few persons. */
 async function loadStepDays(db: Db, project: string, persons: string[], keys: string[]): Promise<Map<string, ActivityRow[]>> {
   const days = new Map<string, ActivityRow[]>()
-  for (const chunk of chunks(persons))
+  const actors = []
+  for (const chunk of chunks(persons)) actors.push(...(await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', chunk).execute()))
+  for (const chunk of chunks(actors.map((a) => a.actor)))
     for (const row of await db.kysely
       .selectFrom('activity')
       .select(['key', 'day', 'actor', 'person', 'first_time', 'last_time'])
-      .where('project_id', '=', project)
+      .where(ofActors('activity', project, chunk))
       .where('key', 'in', keys)
-      .where('actor', 'in', (eb) => eb.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', chunk))
       .execute()) {
       const list = days.get(row.person)
       if (list) list.push(row)
