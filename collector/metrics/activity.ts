@@ -14,23 +14,16 @@ import { DAY } from './time'
 export type Range = [from: number, to: number]
 export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'person' | 'first_time' | 'last_time'>
 
-/**
- * The rows of the keys (`''`: any event) on the UTC days that [from, to) touches (or on every
- * day), of the persons who signed up in `signup` when given (the database keeps the others out).
- */
-export function loadActivity(db: Db, project: string, keys: string[], range?: Range, signup?: Range): Promise<ActivityRow[]> {
-  let query = db.kysely
-    .selectFrom('activity as x')
-    .select(['x.key', 'x.day', 'x.actor', 'x.person', 'x.first_time', 'x.last_time'])
-    .where('x.project_id', '=', project)
-    .where('x.key', 'in', keys)
-  if (range) query = query.where('x.day', '>=', Math.floor(range[0] / DAY)).where('x.day', '<=', Math.floor((range[1] - 1) / DAY))
-  if (signup)
-    query = query
-      .innerJoin('persons as p', (join) => join.onRef('p.project_id', '=', 'x.project_id').onRef('p.person', '=', 'x.person'))
-      .where('p.signup_time', '>=', signup[0])
-      .where('p.signup_time', '<', signup[1])
-  return query.execute()
+/** The rows of the keys (`''`: any event) on the UTC days that [from, to) touches. */
+function loadActivity(db: Db, project: string, keys: string[], [from, to]: Range): Promise<ActivityRow[]> {
+  return db.kysely
+    .selectFrom('activity')
+    .select(['key', 'day', 'actor', 'person', 'first_time', 'last_time'])
+    .where('project_id', '=', project)
+    .where('key', 'in', keys)
+    .where('day', '>=', Math.floor(from / DAY))
+    .where('day', '<=', Math.floor((to - 1) / DAY))
+    .execute()
 }
 
 /** Whether the row's actor had an event in [a, b) of the row's day: true, false, or undefined when only the events can tell. */
@@ -40,11 +33,14 @@ function inside(row: ActivityRow, a: number, b: number): boolean | undefined {
   return undefined
 }
 
-/** For each range, the persons who count with an event of one of the keys in it. */
-export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[], signup?: Range): Promise<Set<string>[]> {
+/**
+ * For each range, the persons who count with an event of one of the keys in it. The rows of everyone are
+ * read and filtered here: cheaper than asking the database to look each row's person up (retention's cohorts).
+ */
+export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<string>[]> {
   const sets = ranges.map(() => new Set<string>())
   if (!ranges.length) return sets
-  const rows = await loadActivity(db, project, keys, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))], signup)
+  const rows = await loadActivity(db, project, keys, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))])
   const byDay = new Map<number, ActivityRow[]>()
   for (const row of rows) {
     const list = byDay.get(row.day)

@@ -28,7 +28,7 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
     if (start >= starts.at(-1)!) tail++
   }
   const members: Persons = { has: (person) => cohort.has(person) }
-  const active = await activeSets(db, query.project.id, members, [''], weeks, [query.from, query.to])
+  const active = await activeSets(db, query.project.id, members, [''], weeks)
   const index = new Map(weeks.map(([start], i) => [start, i]))
 
   return {
