@@ -11,7 +11,7 @@
 //   ingest(db, rows), 500 rows a transaction, in event time order, each
 //   received half a second after it happened (a live collector's group commit).
 // - Measures the database: SQLite, the file plus its -wal after a
-//   wal_checkpoint(TRUNCATE); PostgreSQL, pg_database_size after VACUUM
+//   wal_checkpoint(TRUNCATE) that was not busy; PostgreSQL, pg_database_size after VACUUM
 //   ANALYZE (what autovacuum would have done by the time anyone looks).
 // query:
 // - Asks every metric route of createApp({ db, config, now }) through
@@ -75,7 +75,14 @@ async function load() {
   } else await store()
 
   if (o.file) {
-    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db.kysely)
+    // the collector's checkpointer thread may be copying pages right now, and a busy checkpoint leaves
+    // the WAL (counted twice, with the file): retry until it is truncated
+    for (let tries = 0; ; tries++) {
+      const [{ busy }] = (await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db.kysely)).rows
+      if (!busy) break
+      if (tries == 50) throw new Error('the WAL could not be truncated for 5 s: the database size would count it')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     const size = (f) => (existsSync(f) ? statSync(f).size : 0)
     result.bytes = size(o.file) + size(`${o.file}-wal`)
     result.walBytes = size(`${o.file}-wal`)
