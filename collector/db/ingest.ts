@@ -88,15 +88,15 @@ const SURVEY_STAGES = new Set(['$survey_shown', '$survey_dismissed', '$survey_re
 const isAction = (r: Pick<Row, 'type' | 'event'>) => r.type != 'page' && r.event != '$engagement' && !SURVEY_STAGES.has(r.event!)
 
 /** The keys of firsts a message counts for: its event keys, and `action` when it is one. */
-export const firstKeys = (r: Pick<Row, 'type' | 'event' | 'properties'>): string[] => (isAction(r) ? [...eventKeys(r), ACTION] : eventKeys(r))
+const firstKeys = (r: Pick<Row, 'type' | 'event'>, keys: string[]): string[] => (isAction(r) ? [...keys, ACTION] : keys)
 
 export const ACTION = 'action'
 
 /** The keys of activity a message counts for: `''` (any event), its event keys but `t:`, and a survey's stage `v:<event>:<surveyId>`. */
-export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
-  const keys = ['', ...eventKeys(r).filter((k) => !k.startsWith('t:'))]
-  if (r.type == 'track' && SURVEY_STAGES.has(r.event!)) keys.push(surveyKey(r.event!, String(r.properties!.surveyId)))
-  return keys
+export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>, keys = eventKeys(r)): string[] {
+  const out = ['', ...keys.filter((k) => !k.startsWith('t:'))]
+  if (r.type == 'track' && SURVEY_STAGES.has(r.event!)) out.push(surveyKey(r.event!, String(r.properties!.surveyId)))
+  return out
 }
 
 export const surveyKey = (event: string, surveyId: string) => `v:${event}:${surveyId}`
@@ -124,14 +124,14 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     }
     actors.set(at, actor)
 
-    const keys = firstKeys(r)
-    for (const k of keys) {
+    const keys = eventKeys(r) // once per message: firsts and activity both start from them
+    for (const k of firstKeys(r, keys)) {
       const f = firsts.get(`${at}\u0000${k}`)
       if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, person: '', key: k, time: t })
     }
     const day = Math.floor(t / DAY)
     const engaged = r.event == '$engagement' ? Number(r.properties!.engagedMs) : 0
-    for (const k of activityKeys(r)) {
+    for (const k of activityKeys(r, keys)) {
       const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
       const a = activity.get(id)
       // (its person, as those of firsts and sessions, is known once the actors are written)

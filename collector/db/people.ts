@@ -13,7 +13,6 @@ import type { Tables } from './schema'
 
 type Trx = Transaction<Tables>
 
-
 /** Each person's state folded from the full state of the given actors (each with its current person). */
 export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, Tables['persons']>> {
   const persons = new Map<string, Tables['persons']>()

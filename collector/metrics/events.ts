@@ -1,5 +1,5 @@
-// The few metrics that read events themselves read them by name (index
-// events_event) within the window: survey answers and views, engagement.
+// What reads events themselves reads them by name (index events_event) within
+// the window: survey answers, the type of a survey missing from the config.
 import type { Db } from '../db/index'
 import { personId, type Persons } from './population'
 import type { Query } from './query'
