@@ -2,8 +2,13 @@
 // store (IndexedDB) within a tick, sent in batches by one tab at a time, and
 // forgotten only once the collector has answered for it. Resending is always
 // preferred to losing: the collector drops duplicates by messageId.
+//
+// A page sends its own messages from memory and reads back from the store
+// only the records it does not know: those of earlier pages and other tabs.
+// A batch holds messages of one context, which it carries once (the collector
+// applies a batch's context to each of its messages).
 import type { Lock } from './lock'
-import { createLog, type Item } from './log'
+import { decode, encode, RECORD, type Entry } from './log'
 import { readJson, type Local, type Store } from './storage'
 import { backoff, beacon, hasKeepalive, post, type Outcome } from './transport'
 import type { Rejection } from './wire'
@@ -49,21 +54,20 @@ export function byteLength(s: string): number {
   return n
 }
 
-const byId = (a: Item, b: Item) => (a[0] < b[0] ? -1 : 1)
+const byId = (a: Entry, b: Entry) => (a.id < b.id ? -1 : 1)
+const ignore = () => {}
 
 export function createQueue(o: QueueOptions) {
-  /** This page's messages not yet confirmed, oldest first; ids are UUIDv7, so they sort by time. */
-  const memory = new Map<string, string>()
-  /** Ids in memory but not in the store: waiting for the next write, or the write failed (quota, blocked). */
-  const unstored = new Set<string>()
-  /** Ids in a keepalive request that has not answered yet. */
-  const inKeepalive = new Set<string>()
-  const log = createLog(o.store)
-  let writes: string[] = []
+  /** Messages not yet confirmed, oldest first; ids are UUIDv7, so they sort by time. */
+  let memory = new Map<string, Entry>()
+  /** Messages waiting for the next write. */
+  let writes: Entry[] = []
   let writeScheduled = false
   let persisted: Promise<unknown> = Promise.resolve()
   let dropped = +(o.local.get(DROPPED) || 0)
   let keepaliveBytes = 0
+  /** Messages in keepalive requests that have not answered yet. */
+  let inKeepalive = 0
   let attempt = 0
   let stopped = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -71,38 +75,38 @@ export function createQueue(o: QueueOptions) {
   let running: Promise<FlushResult> | undefined
   let queued: Promise<FlushResult> | undefined
 
-  const backlog = () => memory.size - inKeepalive.size
+  const backlog = () => memory.size - inKeepalive
   const overhead = byteLength(envelope([], 1e9)) + 1
-  const pending = () => readJson<Item[]>(o.local, PENDING) ?? []
+  const pending = () => readJson<[string, string, string?][]>(o.local, PENDING) ?? []
 
   // What an earlier page could only save in localStorage goes to IndexedDB now.
-  for (const [id, json] of pending()) push(id, json)
+  for (const [id, json, context = ''] of pending()) push(id, json, context)
   o.local.remove(PENDING)
   if (memory.size) schedule(0)
+  // Whatever earlier pages (or tabs) left behind is read and sent by the first round.
+  o.store.keys().then((keys) => keys.length && schedule(0), () => o.warn(NO_STORE))
 
-  // Whatever earlier pages (or tabs) left behind joins this page's queue, in time order.
-  log.read().then((items) => {
-    const mine = [...memory]
-    memory.clear()
-    for (const [id, json] of [...items, ...mine]) memory.set(id, json)
-    if (items.length) schedule(0)
-  }, () => o.warn(NO_STORE))
-
-  function envelope(items: Item[], reported: number): string {
-    const context = reported ? `"context":{"droppedMessages":${reported}},` : ''
-    return `{"writeKey":${JSON.stringify(o.writeKey)},"sentAt":"${new Date().toISOString()}",${context}"batch":[${items.map((i) => i[1]).join(',')}]}`
+  /** The body of a batch: its messages share the first one's context (take() sees to it). */
+  function envelope(batch: Entry[], reported: number): string {
+    const shared = batch[0]?.context || '{}'
+    const context = reported ? `{"droppedMessages":${reported}${shared.length > 2 ? `,${shared.slice(1)}` : '}'}` : batch[0]?.context
+    return `{"writeKey":${JSON.stringify(o.writeKey)},"sentAt":"${new Date().toISOString()}",${context ? `"context":${context},` : ''}"batch":[${batch.map((e) => e.json).join(',')}]}`
   }
 
-  /** Items from `start` whose batch stays within `limit` bytes; at least one unless `skip` (then those too big are left out). */
-  function take(items: Item[], start: number, limit: number, skip = false): Item[] {
-    const batch: Item[] = []
+  /**
+   * Messages from `start`, of one context, whose batch stays within `limit` bytes; at least one
+   * unless `skip` (then those too big, or of another context, are left for another batch).
+   */
+  function take(items: Entry[], start: number, limit: number, skip = false): Entry[] {
+    const batch: Entry[] = []
     for (let i = start, size = overhead; i < items.length; i++) {
-      const n = byteLength(items[i]![1]) + 1
-      if (size + n > limit && (skip || batch.length)) {
+      const e = items[i]!
+      const n = byteLength(e.json) + 1 + (batch[0] ? 0 : byteLength(e.context))
+      if ((size + n > limit || (batch[0] && e.context != batch[0].context)) && (skip || batch[0])) {
         if (skip) continue
         break
       }
-      batch.push(items[i]!)
+      batch.push(e)
       size += n
     }
     return batch
@@ -122,56 +126,72 @@ export function createQueue(o: QueueOptions) {
 
   function write() {
     writeScheduled = false
-    const items = writes.flatMap((id): Item[] => (memory.has(id) ? [[id, memory.get(id)!]] : []))
+    const entries = writes.filter((e) => !e.done)
     writes = []
+    if (!entries.length) return
+    const chunks: Entry[][] = []
+    for (let i = 0; i < entries.length; i += RECORD) chunks.push(entries.slice(i, i + RECORD))
     persisted = Promise.all([
       persisted,
-      items.length &&
-        log.append(items).then(
-          () => items.forEach(([id]) => unstored.delete(id)),
-          // quota exceeded or storage blocked: these stay in memory and are sent from there
-          () => o.warn(NO_STORE),
-        ),
+      o.store.setMany(chunks.map((chunk) => [chunk[0]!.id, encode(chunk)])).then(
+        () => {
+          const gone: string[] = []
+          for (const chunk of chunks) {
+            const record = { key: chunk[0]!.id, left: 0 }
+            for (const e of chunk) if (!e.done) (e.record = record).left++
+            if (!record.left) gone.push(record.key) // all sent (keepalive) or dropped while the write was under way
+          }
+          if (gone.length) return o.store.delMany(gone).catch(ignore)
+        },
+        // quota exceeded or storage blocked: these stay in memory and are sent from there
+        () => o.warn(NO_STORE),
+      ),
     ])
   }
-  function writeSoon() {
+
+  /** Marks messages done; deletes the records left with none waiting. */
+  function finish(entries: Iterable<Entry>): Promise<unknown> {
+    const gone: string[] = []
+    for (const e of entries) {
+      if (e.done) continue
+      e.done = true
+      memory.delete(e.id)
+      if (e.keepalive) {
+        e.keepalive = false
+        inKeepalive--
+      }
+      if (e.record && !--e.record.left) gone.push(e.record.key)
+    }
+    return gone.length ? o.store.delMany(gone).catch(ignore) : Promise.resolve()
+  }
+
+  function drop(e: Entry) {
+    finish([e])
+    o.local.set(DROPPED, String(++dropped))
+  }
+
+  function push(id: string, json: string, context: string) {
+    if (memory.size >= o.maxQueue) drop(memory.values().next().value!)
+    const e: Entry = { id, json, context }
+    memory.set(id, e)
+    writes.push(e)
     if (!writeScheduled) {
       writeScheduled = true
       queueMicrotask(write)
     }
-  }
-
-  function evict(id: string) {
-    memory.delete(id)
-    unstored.delete(id)
-    log.forget([id])
-    o.local.set(DROPPED, String(++dropped))
-  }
-
-  function push(id: string, json: string) {
-    if (memory.size >= o.maxQueue) evict(memory.keys().next().value!)
-    memory.set(id, json)
-    unstored.add(id)
-    writes.push(id)
-    writeSoon()
     if (!attempt && !stopped) schedule(backlog() >= o.flushAt ? 0 : o.flushInterval)
   }
 
   /** Forget what the collector answered for: stored, or rejected for good. */
-  function settle(batch: Item[], rejected: Rejection[], reported: number) {
-    for (const r of rejected) o.warn(`The collector rejected message ${batch[r.index]?.[0]}: ${r.message}`)
-    const ids = batch.map(([id]) => id)
-    for (const id of ids) {
-      memory.delete(id)
-      unstored.delete(id)
-    }
-    dropped -= reported
+  function settle(batch: Entry[], rejected: Rejection[], reported: number) {
+    for (const r of rejected) o.warn(`The collector rejected message ${batch[r.index]?.id}: ${r.message}`)
+    dropped = Math.max(0, dropped - reported) // a keepalive request and a routine one may both have reported it
     if (dropped) o.local.set(DROPPED, String(dropped))
     else o.local.remove(DROPPED)
-    return log.forget(ids)
+    return finish(batch)
   }
 
-  async function send(batch: Item[]): Promise<Outcome> {
+  async function send(batch: Entry[]): Promise<Outcome> {
     const reported = dropped
     const outcome = await post(o.url, envelope(batch, reported))
     if (outcome.ok) await settle(batch, outcome.rejected, reported)
@@ -189,32 +209,49 @@ export function createQueue(o: QueueOptions) {
     return { error: status ? `HTTP ${status}` : 'network error' }
   }
 
+  /** Joins the records this page does not know (earlier pages', other tabs') to memory; forgets those another tab delivered. */
+  async function sync() {
+    const keys = await o.store.keys()
+    const present = new Set(keys)
+    const known = new Set<string>()
+    for (const e of memory.values())
+      if (e.record && !present.has(e.record.key)) {
+        // another tab read this record, sent it and deleted it
+        e.done = true
+        memory.delete(e.id)
+      } else if (e.record) known.add(e.record.key)
+    const unknown = keys.filter((key) => !known.has(key))
+    if (!unknown.length) return
+    const values = await o.store.getMany(unknown)
+    const joined: Entry[] = []
+    unknown.forEach((key, i) => {
+      const record = { key, left: 0 }
+      for (const e of decode(values[i]))
+        if (!memory.has(e.id)) {
+          ;(e.record = record).left++
+          joined.push(e)
+        }
+    })
+    memory = new Map([...memory.values(), ...joined].sort(byId).map((e) => [e.id, e]))
+  }
+
   /** One pass over everything waiting, under the cross-tab lock. */
   async function round(): Promise<FlushResult> {
     await persisted
-    const known = [...memory.keys()].filter((id) => !unstored.has(id))
-    let stored: Item[] | undefined
-    try {
-      stored = await log.read()
-    } catch {
-      // the store is unreadable: send what this page holds
+    // the store unreadable: send what this page holds
+    await sync().catch(ignore)
+    for (const e of memory.values()) {
+      if (memory.size <= o.maxQueue) break
+      drop(e)
     }
-    if (stored) {
-      const present = new Set(stored.map(([id]) => id))
-      for (const id of known) if (!present.has(id)) memory.delete(id) // another tab delivered it
-      for (const [id] of stored.splice(0, stored.length - o.maxQueue)) evict(id)
-    }
-    const items = new Map(stored ?? known.map((id): Item => [id, memory.get(id)!]))
-    for (const id of unstored) items.set(id, memory.get(id)!)
-    for (const id of inKeepalive) items.delete(id)
-    const sorted = [...items].sort(byId)
+    const items = [...memory.values()].filter((e) => !e.keepalive)
 
-    for (let start = 0, limit = MAX_BATCH; start < sorted.length; ) {
-      const batch = take(sorted, start, limit)
+    for (let start = 0, limit = MAX_BATCH; start < items.length; ) {
+      const batch = take(items, start, limit)
       const outcome = await send(batch)
       if (outcome.ok) start += batch.length
       else if (outcome.status != 413) return fail(outcome)
-      else if (batch.length > 1) limit = (overhead + batch.reduce((size, [, json]) => size + byteLength(json) + 1, overhead)) / 2
+      else if (batch.length > 1) limit = overhead + byteLength(batch[0]!.context) + batch.reduce((size, e) => size + byteLength(e.json) + 1, 0) / 2
       else {
         await settle(batch, [{ index: 0, message: 'too large' }], 0)
         start++
@@ -246,38 +283,50 @@ export function createQueue(o: QueueOptions) {
 
   /**
    * The page is hiding and may never come back: send synchronously with keepalive,
-   * within the browser's shared quota. Messages not yet stored go first, since
-   * nothing else keeps them; whatever does not fit stays stored for the next page.
+   * within the browser's shared quota, a request per context. Messages not yet stored
+   * go first, since nothing else keeps them; whatever does not fit stays stored for the next page.
    */
   function flushOnHide() {
-    if (unstored.size) {
-      const saved = new Map(pending())
-      for (const id of unstored) saved.set(id, memory.get(id)!)
+    const unstored = [...memory.values()].filter((e) => !e.record)
+    if (unstored.length) {
+      const saved = new Map(pending().map((item) => [item[0], item]))
+      for (const e of unstored) saved.set(e.id, [e.id, e.json, e.context])
       let size = 0
-      o.local.set(PENDING, JSON.stringify([...saved].sort(byId).filter(([, json]) => (size += json.length) <= PENDING_MAX)))
+      o.local.set(PENDING, JSON.stringify([...saved.values()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).filter(([, json, context = '']) => (size += json.length + context.length) <= PENDING_MAX)))
     }
     if (stopped) return
-    const items = [...memory]
-      .filter(([id]) => !inKeepalive.has(id))
-      .sort((a, b) => +unstored.has(b[0]) - +unstored.has(a[0]) || byId(a, b))
-    const batch = take(items, 0, KEEPALIVE_QUOTA - keepaliveBytes, true)
-    if (!batch.length) return
-    const reported = dropped
-    const body = envelope(batch, reported)
-    if (!hasKeepalive) return void beacon(o.url, body) // unconfirmed: it stays queued
-    const size = byteLength(body)
-    keepaliveBytes += size
-    batch.forEach(([id]) => inKeepalive.add(id))
-    post(o.url, body, true)
-      .then((outcome) => {
-        if (outcome.ok) return settle(batch, outcome.rejected, reported)
-      })
-      .finally(() => {
-        keepaliveBytes -= size
-        batch.forEach(([id]) => inKeepalive.delete(id))
-        // the page stayed (a tab switch) and the send failed: the routine path takes over
-        if (!timer && backlog() && !stopped) schedule(o.flushInterval)
-      })
+    let items = [...memory.values()].filter((e) => !e.keepalive).sort((a, b) => +!b.record - +!a.record || byId(a, b))
+    let budget = KEEPALIVE_QUOTA - keepaliveBytes
+    let report = dropped // in the first request only
+    for (let batch; (batch = take(items, 0, budget, true)).length; report = 0) {
+      const reported = report
+      const body = envelope(batch, reported)
+      const size = byteLength(body)
+      const taken = new Set(batch)
+      items = items.filter((e) => !taken.has(e))
+      budget -= size
+      if (!hasKeepalive) {
+        beacon(o.url, body) // unconfirmed: it stays queued
+        continue
+      }
+      keepaliveBytes += size
+      inKeepalive += batch.length
+      for (const e of batch) e.keepalive = true
+      post(o.url, body, true)
+        .then((outcome) => {
+          if (outcome.ok) return settle(batch, outcome.rejected, reported)
+        })
+        .finally(() => {
+          keepaliveBytes -= size
+          for (const e of batch)
+            if (e.keepalive) {
+              e.keepalive = false
+              inKeepalive--
+            }
+          // the page stayed (a tab switch) and the send failed: the routine path takes over
+          if (!timer && backlog() && !stopped) schedule(o.flushInterval)
+        })
+    }
   }
 
   /** The client shuts down: no more sends from this page (the store keeps what waits). */
@@ -290,12 +339,12 @@ export function createQueue(o: QueueOptions) {
   function clear() {
     clearTimeout(timer)
     timer = undefined
+    for (const e of memory.values()) e.done = true
     memory.clear()
-    unstored.clear()
     writes = []
     dropped = 0
     o.local.remove(DROPPED)
-    persisted = Promise.all([persisted, log.clear().catch(() => {})])
+    persisted = Promise.all([persisted, o.store.clear().catch(ignore)])
   }
 
   return { push, flush, flushOnHide, clear, stop }

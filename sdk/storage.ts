@@ -7,7 +7,10 @@ import { createStore, promisifyRequest } from 'idb-keyval'
 export interface Store {
   setMany(items: [string, string][]): Promise<void>
   delMany(keys: string[]): Promise<void>
-  entries(): Promise<[string, string][]>
+  /** Every key, in order. */
+  keys(): Promise<string[]>
+  /** The values of `keys`, in their order (undefined where one is gone). */
+  getMany(keys: string[]): Promise<unknown[]>
   clear(): Promise<void>
 }
 
@@ -21,7 +24,7 @@ export interface Local {
 /**
  * The IndexedDB store of DESIGN.md, on idb-keyval's createStore. Its own setMany and
  * friends would pull in its default store and a cursor fallback for browsers without
- * getAll; these four lines are what the queue needs. Each rejects where IndexedDB is
+ * getAllKeys; these lines are what the queue needs. Each rejects where IndexedDB is
  * missing or blocked (async: the database opens on first use, and that can throw).
  */
 export function idbStore(): Store {
@@ -31,10 +34,8 @@ export function idbStore(): Store {
     setMany: async (items) => write((s) => items.forEach(([key, value]) => s.put(value, key))),
     delMany: async (keys) => write((s) => keys.forEach((key) => s.delete(key))),
     clear: async () => write((s) => s.clear()),
-    entries: async () =>
-      store('readonly', (s) =>
-        Promise.all([promisifyRequest(s.getAllKeys()), promisifyRequest(s.getAll())]).then(([keys, values]) => keys.map((k, i): [string, string] => [k as string, values[i]])),
-      ),
+    keys: async () => store('readonly', (s) => promisifyRequest(s.getAllKeys() as IDBRequest<string[]>)),
+    getMany: async (keys) => store('readonly', (s) => Promise.all(keys.map((key) => promisifyRequest(s.get(key))))),
   }
 }
 
@@ -42,7 +43,8 @@ export function memoryStore(map = new Map<string, string>()): Store {
   return {
     setMany: async (items) => void items.forEach(([k, v]) => map.set(k, v)),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
-    entries: async () => [...map].sort(([a], [b]) => (a < b ? -1 : 1)),
+    keys: async () => [...map.keys()].sort(),
+    getMany: async (keys) => keys.map((key) => map.get(key)),
     clear: async () => map.clear(),
   }
 }

@@ -140,10 +140,11 @@ export function createClient(options: Options): Client {
       const p = pageContext(t)
       if (contextOf[0] != sessionId || contextOf[1] != p) contextOf = [sessionId, p, JSON.stringify({ sessionId, page: p, library, locale })]
       const rest = JSON.stringify(fields) // {"event":…,"properties":…}
-      const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''},"context":${contextOf[2]}}`
-      if (json.length > MAX_MESSAGE / 3 && byteLength(json) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
+      // The context goes once per batch (the queue's envelope), not in every message
+      const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''}}`
+      if (json.length + contextOf[2].length > MAX_MESSAGE / 3 && byteLength(json) + byteLength(contextOf[2]) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
       else {
-        queue.push(messageId, json)
+        queue.push(messageId, json, contextOf[2])
         surveys?.consider(fields.event, fields.properties)
       }
     } catch (error) {

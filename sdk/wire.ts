@@ -52,8 +52,12 @@ export interface Batch {
   sentAt?: string
   /** In the body for browsers (no custom headers, no preflight). */
   writeKey?: string
-  /** Batch-level context: `droppedMessages` counts what the client's full queue evicted. */
-  context?: { droppedMessages?: number; [key: string]: unknown }
+  /**
+   * Batch-level context, applied to each message (the message's own keys win). The SDK
+   * sends its messages' context here, once per batch; `droppedMessages` counts what the
+   * client's full queue evicted, and is about the batch, not its messages.
+   */
+  context?: Context & { droppedMessages?: number }
 }
 
 /** One message the collector refused, by its index in the batch. */

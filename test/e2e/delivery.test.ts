@@ -14,6 +14,7 @@ import { parseConfig } from '../../collector/config'
 import { openDb, type Db } from '../../collector/db/index'
 import { launch } from './chromium.mjs'
 import { idbQueue, plainPage, range, snippetPage, sortedN, track, until, writeKey } from './helpers'
+import type { Message } from '../../sdk/wire'
 import { createReceiver, requireDist, type Receiver } from './receiver'
 
 const TOTAL = 1000
@@ -109,6 +110,11 @@ test('delivers every event exactly once after dedup through 30% failures, a 10 s
   expect(rows.length).toBe(TOTAL)
   expect(new Set(rows.map((r) => r.message_id)).size).toBe(TOTAL)
   expect(sortedN(rows.map((r) => JSON.parse(r.message)))).toEqual(range(0, TOTAL))
+  // Each with the context of the page that tracked it: sent once per batch, applied to each message by the collector.
+  const misplaced = rows
+    .map((r) => JSON.parse(r.message) as Message)
+    .filter((m) => m.context?.page?.title != ((m.properties?.n as number) >= 300 && (m.properties?.n as number) < 800 ? 'Next page' : 'App') || !m.context?.sessionId)
+  expect(misplaced).toEqual([])
 })
 
 test('keeps an event tracked on a click that leaves the page while the collector is down', async () => {

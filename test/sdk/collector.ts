@@ -30,6 +30,13 @@ export function fakeCollector() {
       new HttpResponse(null, { status: 204, headers: { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Content-Type' } }),
     ),
   )
+  /** The messages as the collector stores them: a batch's context applies to each, the message's own keys winning. */
+  function messages(): Message[] {
+    return batches.flatMap(({ batch, context }) => {
+      const { droppedMessages: _, ...shared } = context ?? {}
+      return batch.map((m) => (Object.keys(shared).length ? { ...m, context: { ...shared, ...m.context } } : m))
+    })
+  }
   return {
     server,
     batches,
@@ -37,8 +44,8 @@ export function fakeCollector() {
     surveys,
     /** Queue the next answers, in order. */
     answer: (...next: Answer[]) => void answers.push(...next),
-    messages: (): Message[] => batches.flatMap((b) => b.batch),
-    tracked: () => batches.flatMap((b) => b.batch).filter((m) => m.type == 'track'),
+    messages,
+    tracked: () => messages().filter((m) => m.type == 'track'),
     reset() {
       batches.length = 0
       times.length = 0

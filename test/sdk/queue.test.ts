@@ -200,10 +200,10 @@ describe('durability', () => {
     c.track('e8')
     await c.flush()
     expect(events()).toEqual(['e4', 'e5', 'e6', 'e7', 'e8'])
-    expect(collector.batches[0]!.context).toEqual({ droppedMessages: 4 })
+    expect(collector.batches[0]!.context).toMatchObject({ droppedMessages: 4 })
     c.track('e9')
     await c.flush()
-    expect(collector.batches[1]!.context).toBeUndefined() // reported once
+    expect(collector.batches[1]!.context!.droppedMessages).toBeUndefined() // reported once
   })
 
   test('remembers the dropped count across a reload until it is reported', async () => {
@@ -214,7 +214,106 @@ describe('durability', () => {
     a.shutdown()
     collector.reset()
     client({ maxQueue: 2 })
-    await vi.waitFor(() => expect(collector.batches[0]?.context).toEqual({ droppedMessages: 3 }))
+    await vi.waitFor(() => expect(collector.batches[0]?.context).toMatchObject({ droppedMessages: 3 }))
+  })
+})
+
+describe('records', () => {
+  test('stores up to 100 messages a record, keyed by the first, and deletes a record once all its messages are delivered, across batches', async () => {
+    const map = new Map<string, string>()
+    collector.answer(() => HttpResponse.json({}), networkError())
+    const c = client({ store: memoryStore(map), flushAt: 1000 })
+    for (let i = 0; i < 150; i++) c.track('Big', { i, blob: 'x'.repeat(4000) }) // 600 KB: two batches
+    await c.flush()
+    const [first] = collector.batches.map((b) => b.batch)
+    expect(first!.length).toBeGreaterThan(100) // all of the first record, part of the second
+    expect([...map.keys()]).toEqual([collector.tracked()[100]!.messageId]) // the second record
+    await c.flush()
+    expect(map.size).toBe(0)
+    expect(collector.batches.at(-1)!.batch.map((m) => m.properties!.i)).toEqual([...Array(150).keys()].slice(first!.length))
+  })
+
+  test('leaves out of its record a message dropped while the record was being written', async () => {
+    const map = new Map<string, string>()
+    const memory = memoryStore(map)
+    let land = () => {}
+    let writes = 0
+    const slow: Store = { ...memory, setMany: (items) => (writes++ ? memory.setMany(items) : new Promise((resolve) => (land = () => resolve(memory.setMany(items))))) }
+    const c = client({ store: slow, maxQueue: 2, flushAt: 100 })
+    c.track('a')
+    c.track('b')
+    await Promise.resolve() // the write of a and b is under way
+    c.track('c') // the queue is full: a goes
+    land()
+    await c.flush()
+    expect(events()).toEqual(['b', 'c'])
+    expect(map.size).toBe(0) // a's record held b alone, and b was delivered
+  })
+
+  test('reads back from the store only what another page left, never its own messages', async () => {
+    const map = new Map<string, string>()
+    const store = memoryStore(map)
+    const read = vi.spyOn(store, 'getMany')
+    collector.answer(networkError())
+    const earlier = client({ store })
+    earlier.track('a')
+    await earlier.flush() // fails: a stays stored
+    earlier.track('b')
+    await earlier.flush()
+    collector.answer(networkError())
+    earlier.track('c')
+    await earlier.flush() // fails: c is left for the next page
+    earlier.shutdown()
+    expect(read).not.toHaveBeenCalled()
+
+    const next = memoryStore(map)
+    const readNext = vi.spyOn(next, 'getMany')
+    client({ store: next }).track('d')
+    await vi.waitFor(() => expect(events()).toEqual(['a', 'a', 'b', 'c', 'c', 'd']))
+    expect(readNext).toHaveBeenCalledTimes(1)
+  })
+
+  test('sends what an earlier version stored, its messages carrying their own context', async () => {
+    const map = new Map([['0192b000-0000-7000-8000-000000000000', 'm-old\t{"type":"track","messageId":"m-old","anonymousId":"x","event":"old","context":{"sessionId":"s0"}}']])
+    client({ store: memoryStore(map) })
+    await vi.waitFor(() => expect(collector.tracked().map((m) => [m.event, m.context?.sessionId])).toEqual([['old', 's0']]))
+    expect(collector.batches[0]!.context).toBeUndefined()
+  })
+})
+
+describe('context', () => {
+  test('sends a batch per context, which it carries once', async () => {
+    const from = location.pathname
+    const c = client({ flushAt: 100 })
+    c.track('a')
+    c.track('b')
+    history.pushState({}, '', '/next')
+    c.track('c')
+    history.pushState({}, '', from)
+    await c.flush()
+    expect(collector.batches.map((b) => [b.context?.page?.path, b.batch.map((m) => m.event)])).toEqual([
+      [from, ['a', 'b']],
+      ['/next', ['c']],
+    ])
+    expect(collector.batches.flatMap((b) => b.batch).filter((m) => m.context)).toEqual([])
+    expect(new Set(collector.tracked().map((m) => m.context!.sessionId)).size).toBe(1)
+  })
+
+  test('on pagehide, a keepalive request per context, all within the one 64 KB quota', async () => {
+    const beacon = vi.fn((_url: string, _body: string) => true)
+    stubNavigator({ sendBeacon: beacon })
+    const from = location.pathname
+    const c = client({ flushAt: 10_000 })
+    for (let i = 0; i < 20; i++) c.track('Big', { i, blob: 'x'.repeat(1000) })
+    history.pushState({}, '', '/next')
+    for (let i = 20; i < 100; i++) c.track('Big', { i, blob: 'x'.repeat(1000) })
+    history.pushState({}, '', from)
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    const bodies = beacon.mock.calls.map(([, body]) => body)
+    expect(bodies.map((b) => JSON.parse(b).context.page.path)).toEqual([from, '/next'])
+    expect(bodies.reduce((size, b) => size + byteLength(b), 0)).toBeLessThanOrEqual(65_536)
+    await c.flush()
   })
 })
 
