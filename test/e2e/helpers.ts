@@ -86,8 +86,8 @@ export function idbQueue(page: Page): Promise<Array<{ messageId: string; event?:
           const all = db.transaction('queue').objectStore('queue').getAll()
           all.onsuccess = () => {
             db.close()
-            // a record holds up to 100 messages, a line each: "<messageId>\t<json>" (sdk/log.ts)
-            const lines = (all.result as string[]).flatMap((record) => record.split('\n'))
+            // a record holds messages a line each, "<messageId>\t<json>", and the contexts they share, a line without a tab (sdk/log.ts)
+            const lines = (all.result as string[]).flatMap((record) => record.split('\n')).filter((line) => line.includes('\t'))
             resolve(lines.map((line) => JSON.parse(line.slice(line.indexOf('\t') + 1))))
           }
           all.onerror = () => reject(all.error)

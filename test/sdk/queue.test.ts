@@ -1,5 +1,6 @@
 import { HttpResponse } from 'msw'
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
+import { RECORD } from '../../sdk/log'
 import { byteLength } from '../../sdk/queue'
 import { memoryStore, type Store } from '../../sdk/storage'
 import { client } from './client'
@@ -219,18 +220,19 @@ describe('durability', () => {
 })
 
 describe('records', () => {
-  test('stores up to 100 messages a record, keyed by the first, and deletes a record once all its messages are delivered, across batches', async () => {
+  test(`stores up to ${RECORD} messages a record, keyed by the first, and deletes a record once all its messages are delivered, across batches`, async () => {
     const map = new Map<string, string>()
     collector.answer(() => HttpResponse.json({}), networkError())
-    const c = client({ store: memoryStore(map), flushAt: 1000 })
-    for (let i = 0; i < 150; i++) c.track('Big', { i, blob: 'x'.repeat(4000) }) // 600 KB: two batches
+    const c = client({ store: memoryStore(map), flushAt: 10_000 })
+    const total = RECORD * 1.5
+    for (let i = 0; i < total; i++) c.track('Big', { i, blob: 'x'.repeat(300) }) // two records, two batches
     await c.flush()
     const [first] = collector.batches.map((b) => b.batch)
-    expect(first!.length).toBeGreaterThan(100) // all of the first record, part of the second
-    expect([...map.keys()]).toEqual([collector.tracked()[100]!.messageId]) // the second record
+    expect(first!.length).toBeGreaterThan(RECORD) // all of the first record, part of the second
+    expect([...map.keys()]).toEqual([collector.tracked()[RECORD]!.messageId]) // the second record, keyed by its first message
     await c.flush()
     expect(map.size).toBe(0)
-    expect(collector.batches.at(-1)!.batch.map((m) => m.properties!.i)).toEqual([...Array(150).keys()].slice(first!.length))
+    expect(collector.batches.at(-1)!.batch.map((m) => m.properties!.i)).toEqual([...Array(total).keys()].slice(first!.length))
   })
 
   test('leaves out of its record a message dropped while the record was being written', async () => {
