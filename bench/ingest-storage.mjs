@@ -7,17 +7,18 @@
 // collector/routes/ingest.ts does (JSON.parse, validateMessage, its toRow), then written with the collector's own `ingest(db, rows)`:
 // its transaction, its indexes, its per-actor state upserts. Rows of
 // `groupRequests` requests go in one call, as the writer's group commit joins
-// the requests that wait while a transaction runs. Only the time inside
-// ingest() is counted; building the rows is not.
-// Prints one JSON line: rows/s (per second of wall time inside ingest, and per
-// second of this process's CPU time inside it), transactions and their
+// the requests that wait while a transaction runs, with as many transactions in
+// flight as the collector's writer allows (one on SQLite, several on
+// PostgreSQL). Building the rows is not counted.
+// Prints one JSON line: rows/s (per second of wall time, and per second of this
+// process's CPU time, both without building the rows), transactions and their
 // latency, the sync settings.
 import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { PROJECT, filler, templates } from './ingest-events.mjs'
 
 const o = { groupRequests: 32, warmupMs: 1000, durationMs: 5000, seed: 2, ...JSON.parse(process.argv[2] ?? '{}') }
-const { openDb, ingest, validateMessage, toRow } = await import(o.lib)
+const { openDb, ingest, validateMessage, toRow, POSTGRES_CONCURRENCY } = await import(o.lib)
 const db = await openDb(o.url ? { url: o.url } : { file: o.file })
 
 const pool = templates('batch', o.seed)
@@ -33,7 +34,14 @@ function rowsOf(text) {
   })
 }
 
+/** Transactions in flight at once: what the collector's writer allows on this database (collector/db/writer.ts). */
+const concurrency = db.dialect == 'postgres' ? POSTGRES_CONCURRENCY : 1
+
+/** Wall time spent building rows while measuring (synchronous: nothing else runs meanwhile), left out of the figures. */
+let building = 0
+let measuring = false
 const group = () => {
+  const t = performance.now()
   const rows = []
   for (let i = 0; i < o.groupRequests; i++) {
     const t = pool[Math.floor(Math.random() * pool.length)]
@@ -41,35 +49,46 @@ const group = () => {
     fill(t, buf)
     for (const row of rowsOf(buf.toString('utf8'))) rows.push(row)
   }
+  if (measuring) building += performance.now() - t
   return rows
 }
 
 /** Bytes this process has passed to write() so far: SQLite's WAL writes and checkpoints. */
 const written = () => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN)
-let written0 = 0
-let warm = 0
-let cpuSpent = 0
-let spent = 0
 let rows = 0
+let done = false
 const times = []
-for (;;) {
-  const batch = group()
-  const t = performance.now()
+const cpuMs = () => {
   const c = process.cpuUsage()
-  await ingest(db, batch)
-  const dt = performance.now() - t
-  const dc = process.cpuUsage(c)
-  if (warm < o.warmupMs) {
-    warm += dt
-    if (warm >= o.warmupMs) process.send?.({ phase: 'measure' }), (written0 = written())
-    continue
-  }
-  spent += dt
-  cpuSpent += (dc.user + dc.system) / 1000
-  rows += batch.length
-  times.push(dt)
-  if (spent >= o.durationMs) break
+  return (c.user + c.system) / 1000
 }
+const started = performance.now()
+let measured = 0
+let cpu0 = 0
+let written0 = 0
+/** One transaction after another; `concurrency` of these at once. */
+async function worker() {
+  while (!done) {
+    const batch = group()
+    const t = performance.now()
+    await ingest(db, batch)
+    const dt = performance.now() - t
+    if (!measuring && t - started >= o.warmupMs) {
+      measuring = true
+      measured = performance.now()
+      cpu0 = cpuMs()
+      written0 = written()
+      process.send?.({ phase: 'measure' })
+    } else if (measuring && t >= measured) {
+      rows += batch.length
+      times.push(dt)
+      if (performance.now() - measured - building >= o.durationMs) done = true
+    }
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, worker))
+const spent = performance.now() - measured - building
+const cpuSpent = cpuMs() - cpu0 - building
 process.send?.({ phase: 'done' })
 const writtenPerRow = (written() - written0) / rows
 
@@ -91,6 +110,7 @@ process.stdout.write(
     rows,
     stored,
     transactions: times.length,
+    concurrency,
     rowsPerTransaction: rows / times.length,
     /** SQLite: bytes written (WAL, checkpoints) per row; PostgreSQL: ~0, it writes in its own processes */
     writtenPerRow,
