@@ -47,15 +47,17 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
     file: env.NORTHSTAR_DB || './.northstar/northstar.db',
     synchronous: env.NORTHSTAR_SYNCHRONOUS == 'FULL' ? 'FULL' : 'NORMAL',
   }
-  // SQLite: events are written by a thread of their own, which also checkpoints (db/writer-thread.ts), and
-  // metrics read by another (metrics/reader-thread.ts); this thread keeps reading requests meanwhile.
+  // Metrics are read by a thread of their own (metrics/reader-thread.ts), and on SQLite events are written by
+  // another, which also checkpoints (db/writer-thread.ts); this thread keeps reading requests meanwhile.
+  // (PostgreSQL's writes are asynchronous: they wait here without holding the event loop.)
   // The built collector has both beside itself; run from sources (tests), this thread does it all.
   const script = (name: string) => new URL(`./collector-${name}.mjs`, import.meta.url)
-  const threaded = !options.url && existsSync(script('writer')) && existsSync(script('reader'))
-  const db = await openDb({ ...options, checkpoints: !threaded })
+  const threaded = existsSync(script('writer')) && existsSync(script('reader'))
+  const sqliteWriter = threaded && !options.url
+  const db = await openDb({ ...options, checkpoints: !sqliteWriter })
   const [writer, reader] = threaded
     ? await Promise.all([
-        startDbThread<WriterRequest, unknown>(script('writer'), { db: options, config }, 'SQLite writer'),
+        sqliteWriter ? startDbThread<WriterRequest, unknown>(script('writer'), { db: options, config }, 'SQLite writer') : undefined,
         startDbThread<ReaderRequest, unknown>(script('reader'), { db: { ...options, checkpoints: false }, config }, 'metrics reader'),
       ])
     : []

@@ -1,13 +1,13 @@
 // The SQLite writer and the metrics reader in worker threads (dist/collector-writer.mjs
-// and dist/collector-reader.mjs, as `northstar start` runs them): the same answers and
-// guarantees as in process, with the main thread's own transactions taking the write
-// lock when they begin.
+// and dist/collector-reader.mjs, as `northstar start` runs them; on PostgreSQL the reader
+// only): the same answers and guarantees as in process, with the main thread's own
+// transactions taking the write lock when they begin.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { sql } from 'kysely'
-import { afterEach, beforeAll, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
 import { openDb, type Db } from '../../collector/db/index'
 import { toRow } from '../../collector/routes/ingest'
 import { parseQuery } from '../../collector/routes/metrics'
@@ -15,7 +15,7 @@ import { validateMessage } from '../../collector/schemas'
 import { startDbThread } from '../../collector/db/thread'
 import type { WriterRequest } from '../../collector/db/writer-thread'
 import type { ReaderRequest } from '../../collector/metrics/reader-thread'
-import { config, iso, NOW, post, storedIds, testApp, track } from './harness'
+import { config, dialects, iso, NOW, openTestDb, post, postgresUrl, stopPostgres, storedIds, testApp, track } from './harness'
 
 const script = (name: string) => new URL(`../../dist/collector-${name}.mjs`, import.meta.url)
 beforeAll(() => {
@@ -23,6 +23,8 @@ beforeAll(() => {
     if (!existsSync(script(name))) throw new Error(`dist/collector-${name}.mjs is missing: run \`npm run build\` first (npm test does)`)
 })
 const startWriterThread = (data: Parameters<typeof startDbThread>[1]) => startDbThread<WriterRequest, unknown>(script('writer'), data, 'SQLite writer')
+
+afterAll(() => stopPostgres())
 
 const cleanups: (() => Promise<unknown> | unknown)[] = []
 afterEach(async () => {
@@ -118,8 +120,17 @@ test('a connection opened without checkpoints never checkpoints on commit', asyn
   expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely)).rows[0]!.wal_autocheckpoint).toBe(0)
 })
 
-test('the reader thread answers every metric route, JSON and CSV, as the main thread would', async () => {
-  const { db, app } = await threaded()
+/** On PostgreSQL, the reader thread alone (writes are asynchronous there: they stay on the main thread). */
+async function readerOnPostgres() {
+  const { db, close } = await openTestDb('postgres')
+  cleanups.push(close)
+  const reader = await startDbThread<ReaderRequest, unknown>(script('reader'), { db: { url: await postgresUrl() }, config }, 'metrics reader')
+  cleanups.push(() => reader.close())
+  return { db, app: testApp(db, { read: (request) => reader.call(request) }) }
+}
+
+test.each(dialects)('the reader thread answers every metric route, JSON and CSV, as the main thread would, on %s', async (dialect) => {
+  const { db, app } = dialect == 'sqlite' ? await threaded() : await readerOnPostgres()
   const day = 86_400_000
   const batch = [
     track({ userId: 'ann', type: 'identify', traits: { createdAt: iso(NOW - 9 * day), plan: 'pro' }, timestamp: iso(NOW - 9 * day) }),
