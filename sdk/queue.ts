@@ -214,12 +214,11 @@ export function createQueue(o: QueueOptions) {
     const keys = await o.store.keys()
     const present = new Set(keys)
     const known = new Set<string>()
+    const delivered: Entry[] = [] // by another tab, which read their record, sent it and deleted it
     for (const e of memory.values())
-      if (e.record && !present.has(e.record.key)) {
-        // another tab read this record, sent it and deleted it
-        e.done = true
-        memory.delete(e.id)
-      } else if (e.record) known.add(e.record.key)
+      if (e.record && present.has(e.record.key)) known.add(e.record.key)
+      else if (e.record) delivered.push(e)
+    await finish(delivered)
     const unknown = keys.filter((key) => !known.has(key))
     if (!unknown.length) return
     const values = await o.store.getMany(unknown)
