@@ -60,9 +60,8 @@ const ignore = () => {}
 export function createQueue(o: QueueOptions) {
   /** Messages not yet confirmed, oldest first; ids are UUIDv7, so they sort by time. */
   let memory = new Map<string, Entry>()
-  /** Messages waiting for the next write. */
+  /** Messages waiting for the next write, which is scheduled when the first arrives. */
   let writes: Entry[] = []
-  let writeScheduled = false
   let persisted: Promise<unknown> = Promise.resolve()
   let dropped = +(o.local.get(DROPPED) || 0)
   let keepaliveBytes = 0
@@ -125,7 +124,6 @@ export function createQueue(o: QueueOptions) {
   }
 
   function write() {
-    writeScheduled = false
     const entries = writes.filter((e) => !e.done)
     writes = []
     if (!entries.length) return
@@ -174,11 +172,7 @@ export function createQueue(o: QueueOptions) {
     if (memory.size >= o.maxQueue) drop(memory.values().next().value!)
     const e: Entry = { id, json, context }
     memory.set(id, e)
-    writes.push(e)
-    if (!writeScheduled) {
-      writeScheduled = true
-      queueMicrotask(write)
-    }
+    if (writes.push(e) == 1) queueMicrotask(write) // the first since the last write: one write per tick
     if (!attempt && !stopped) schedule(backlog() >= o.flushAt ? 0 : o.flushInterval)
   }
 
