@@ -119,8 +119,8 @@ export async function checkHealth(db: Db, config: Config, now: number) {
     const population = await loadPopulation(db, query, [], now)
     const list = subjects(population)
     const [last, previous] = await Promise.all([activeDays(db, query, population, list, now - 30 * DAY, now), activeDays(db, query, population, list, now - 60 * DAY, now - 30 * DAY)])
-    for (const s of list) {
-      const [was, is] = [previous.get(s)!, last.get(s)!]
+    for (const [i, s] of list.entries()) {
+      const [was, is] = [previous[i]!, last[i]!]
       if (was > 0 && is <= was / 2)
         await enqueue(
           db,

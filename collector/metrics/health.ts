@@ -5,7 +5,7 @@ import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
-import { loadPopulation, type Population } from './population'
+import { everyone, loadPopulation, type Persons, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -43,23 +43,48 @@ export function subjects(population: Population): Subject[] {
   return [...accounts.values(), ...list]
 }
 
-/** Per subject, the local days of [from, to) on which any of its persons was active. */
-export async function activeDays(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number): Promise<Map<Subject, number>> {
-  const sets = await activeSets(db, query.project.id, population, [''], days(from, to, query.tz))
-  const subjectOf = new Map<string, Subject>()
-  for (const s of list) for (const p of s.persons) subjectOf.set(p, s)
-  const count = new Map(list.map((s) => [s, 0]))
-  const counted = new Map<Subject, number>() // the last day counted per subject
+/** Each person's subject, by its position in the list. */
+const indexOf = (list: Subject[]) => {
+  const index = new Map<string, number>()
+  list.forEach((s, i) => s.persons.forEach((p) => index.set(p, i)))
+  return index
+}
+
+/** Whom activity may count: with no segment everyone, as anyone active before `to` was seen before it (no lookup per row). */
+const counting = (query: Query, population: Population): Persons => (query.segments.length ? population : everyone)
+
+/** Per subject of the list (by position), how many local days of [from, to) any of its persons was active on. */
+export async function activeDays(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number, index = indexOf(list)): Promise<Uint16Array> {
+  const sets = await activeSets(db, query.project.id, counting(query, population), [''], days(from, to, query.tz))
+  const count = new Uint16Array(list.length)
+  const last = new Int32Array(list.length).fill(-1) // the last day counted per subject
   sets.forEach((set, day) => {
     for (const person of set) {
-      const subject = subjectOf.get(person)
-      if (subject && counted.get(subject) !== day) {
-        counted.set(subject, day)
-        count.set(subject, count.get(subject)! + 1)
+      const i = index.get(person)
+      if (i !== undefined && last[i] != day) {
+        last[i] = day
+        count[i]!++
       }
     }
   })
   return count
+}
+
+/** Per subject of the list (by position), how many of the project's features any of its persons used in [from, to). */
+async function featuresUsed(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number, index: Map<string, number>): Promise<Uint16Array> {
+  const used = new Uint16Array(list.length)
+  const users = await Promise.all(query.project.features.map(async (f) => (await activeSets(db, query.project.id, counting(query, population), keysOf('f', f), [[from, to]]))[0]!))
+  for (const persons of users) {
+    const counted = new Uint8Array(list.length) // once per subject, however many of its persons used it
+    for (const person of persons) {
+      const i = index.get(person)
+      if (i !== undefined && !counted[i]) {
+        counted[i] = 1
+        used[i]!++
+      }
+    }
+  }
+  return used
 }
 
 /** Every subject's health at `to`. */
@@ -67,20 +92,20 @@ export async function healthScores(db: Db, query: Query): Promise<Health[]> {
   const { weights } = query.project.health
   const population = await loadPopulation(db, query, ['supportTickets', 'paymentsCurrent'], query.to)
   const list = subjects(population)
+  const index = indexOf(list)
   const from = query.to - 30 * DAY
-  const active = await activeDays(db, query, population, list, from, query.to)
-  const features = query.project.features
-  const used = await Promise.all(features.map(async (f) => (await activeSets(db, query.project.id, population, keysOf('f', f), [[from, query.to]]))[0]!))
+  const [active, used] = await Promise.all([activeDays(db, query, population, list, from, query.to, index), featuresUsed(db, query, population, list, from, query.to, index)])
+  const features = query.project.features.length
 
-  return list.map((s) => {
+  return list.map((s, i) => {
     const person = population.persons.get(s.persons[0]!)!
     const traits = s.kind == 'account' ? person.accountTraits : person.traits
     const tickets = traits.supportTickets == null ? 0 : Number(traits.supportTickets)
-    const activeDays = active.get(s)!
-    const featuresUsed = used.filter((users) => s.persons.some((p) => users.has(p))).length // features are few
+    const activeDays = active[i]!
+    const featuresUsed = used[i]!
     const components = {
       usage: activeDays / 30 > 0.5 ? weights.usage : activeDays / 30 > 0.2 ? weights.usage / 2 : 0,
-      engagement: features.length ? (featuresUsed / features.length) * weights.engagement : 0,
+      engagement: features ? (featuresUsed / features) * weights.engagement : 0,
       support: tickets < 2 ? weights.support : tickets < 5 ? weights.support / 2 : 0,
       payments: traits.paymentsCurrent === undefined || traits.paymentsCurrent === true ? weights.payments : 0,
     }
