@@ -41,31 +41,29 @@ export async function ingest(db: Db, rows: Row[], after?: AfterStore): Promise<S
   for (const row of rows) if (!unique.has(key(row))) unique.set(key(row), row)
   return db.kysely.transaction().execute(async (trx) => {
     const stored = new Set<string>()
-    for (const chunk of chunks(sorted(unique))) {
-      const values = chunk.map((r) => ({
-        project_id: r.projectId,
-        message_id: r.messageId,
-        seq: r.seq,
-        type: r.type,
-        event: r.event,
-        actor: r.actor,
-        user_id: r.userId,
-        group_id: r.groupId,
-        session_id: r.sessionId,
-        event_time: r.eventTime,
-        received_at: r.receivedAt,
-        original_time: r.originalTime,
-        message: r.message,
-      }))
-      const inserted = await insertRows(db, trx, 'events', values, (values) =>
-        trx
-          .insertInto('events')
-          .values(values)
-          .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
-          .returning(['project_id', 'message_id']),
-      )
-      for (const r of inserted) stored.add(`${r.project_id}\u0000${r.message_id}`)
-    }
+    const values = sorted(unique).map((r) => ({
+      project_id: r.projectId,
+      message_id: r.messageId,
+      seq: r.seq,
+      type: r.type,
+      event: r.event,
+      actor: r.actor,
+      user_id: r.userId,
+      group_id: r.groupId,
+      session_id: r.sessionId,
+      event_time: r.eventTime,
+      received_at: r.receivedAt,
+      original_time: r.originalTime,
+      message: r.message,
+    }))
+    const inserted = await insertRows(db, trx, 'events', values, (values) =>
+      trx
+        .insertInto('events')
+        .values(values)
+        .onConflict((oc) => oc.columns(['project_id', 'message_id']).doNothing())
+        .returning(['project_id', 'message_id']),
+    )
+    for (const r of inserted) stored.add(`${r.project_id}\u0000${r.message_id}`)
     const fresh = [...unique.values()].filter((r) => stored.has(key(r)))
     await updateState(db, trx, fresh)
     await after?.(trx, fresh)
@@ -174,94 +172,87 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
 
   const after = new Map<string, string>() // `project\0actor` to its person, as the write leaves it
   const moved = new Map<string, Map<string, [from: string, to: string]>>() // per project, the actors a re-link moved
-  for (const chunk of chunks(sorted(actors))) {
-    const written = await insertRows(db, trx, 'actors', chunk, (values) =>
-      trx
-        .insertInto('actors')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'actor']).doUpdateSet({
-            first_time: db.least('actors.first_time', 'excluded.first_time'),
-            last_time: db.greatest('actors.last_time', 'excluded.last_time'),
-            user_id: sql`case when ${linkWins} then excluded.user_id else actors.user_id end`,
-            person: sql`case when ${linkWins} then excluded.person else actors.person end`,
-            link_time: sql`case when ${linkWins} then excluded.link_time else actors.link_time end`,
-            link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
-            // The row as this upsert found it, under its lock: another collector may have re-linked it since this write began
-            prev_person: sql.ref('actors.person'),
-          }),
-        )
-        .returning(['project_id', 'actor', 'person', 'prev_person']),
-    )
-    for (const a of written) {
-      after.set(`${a.project_id}\u0000${a.actor}`, a.person)
-      if (a.prev_person != null && a.prev_person != a.person) {
-        if (!moved.has(a.project_id)) moved.set(a.project_id, new Map())
-        moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
-      }
+  const written = await insertRows(db, trx, 'actors', sorted(actors), (values) =>
+    trx
+      .insertInto('actors')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'actor']).doUpdateSet({
+          first_time: db.least('actors.first_time', 'excluded.first_time'),
+          last_time: db.greatest('actors.last_time', 'excluded.last_time'),
+          user_id: sql`case when ${linkWins} then excluded.user_id else actors.user_id end`,
+          person: sql`case when ${linkWins} then excluded.person else actors.person end`,
+          link_time: sql`case when ${linkWins} then excluded.link_time else actors.link_time end`,
+          link_seq: sql`case when ${linkWins} then excluded.link_seq else actors.link_seq end`,
+          // The row as this upsert found it, under its lock: another collector may have re-linked it since this write began
+          prev_person: sql.ref('actors.person'),
+        }),
+      )
+      .returning(['project_id', 'actor', 'person', 'prev_person']),
+  )
+  for (const a of written) {
+    after.set(`${a.project_id}\u0000${a.actor}`, a.person)
+    if (a.prev_person != null && a.prev_person != a.person) {
+      if (!moved.has(a.project_id)) moved.set(a.project_id, new Map())
+      moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
     }
   }
   // the rows that name their actor's person name it as the write leaves it
   for (const rows of [firsts, sessions, activity]) for (const r of rows.values()) r.person = after.get(`${r.project_id}\u0000${r.actor}`)!
-  for (const chunk of chunks(sorted(firsts)))
-    await insertRows(db, trx, 'firsts', chunk, (values) =>
-      trx
-        .insertInto('firsts')
-        .values(values)
-        .onConflict((oc) => oc.columns(['project_id', 'actor', 'key']).doUpdateSet({ time: sql.ref('excluded.time') }).where(sql<boolean>`excluded.time < firsts.time`)),
-    )
-  for (const chunk of chunks(sorted(traits)))
-    await insertRows(db, trx, 'traits', chunk, (values) =>
-      trx
-        .insertInto('traits')
-        .values(values)
-        .onConflict((oc) =>
-          oc
-            .columns(['project_id', 'kind', 'subject', 'key'])
-            .doUpdateSet({ value: sql.ref('excluded.value'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
-            .where(latest('traits')),
-        ),
-    )
-  for (const chunk of chunks(sorted(memberships)))
-    await insertRows(db, trx, 'memberships', chunk, (values) =>
-      trx
-        .insertInto('memberships')
-        .values(values)
-        .onConflict((oc) =>
-          oc
-            .columns(['project_id', 'actor'])
-            .doUpdateSet({ group_id: sql.ref('excluded.group_id'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
-            .where(latest('memberships')),
-        ),
-    )
-  for (const chunk of chunks(sorted(sessions)))
-    await insertRows(db, trx, 'sessions', chunk, (values) =>
-      trx
-        .insertInto('sessions')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'session_id']).doUpdateSet({
-            actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
-            person: sql`case when excluded.start_time < sessions.start_time then excluded.person else sessions.person end`,
-            start_time: db.least('sessions.start_time', 'excluded.start_time'),
-            end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
-          }),
-        ),
-    )
-  for (const chunk of chunks(sorted(activity)))
-    await insertRows(db, trx, 'activity', chunk, (values) =>
-      trx
-        .insertInto('activity')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'key', 'day', 'actor']).doUpdateSet({
-            person: sql.ref('excluded.person'),
-            first_time: db.least('activity.first_time', 'excluded.first_time'),
-            last_time: db.greatest('activity.last_time', 'excluded.last_time'),
-            engaged_ms: sql`activity.engaged_ms + excluded.engaged_ms`,
-          }),
-        ),
-    )
+  await insertRows(db, trx, 'firsts', sorted(firsts), (values) =>
+    trx
+      .insertInto('firsts')
+      .values(values)
+      .onConflict((oc) => oc.columns(['project_id', 'actor', 'key']).doUpdateSet({ time: sql.ref('excluded.time') }).where(sql<boolean>`excluded.time < firsts.time`)),
+  )
+  await insertRows(db, trx, 'traits', sorted(traits), (values) =>
+    trx
+      .insertInto('traits')
+      .values(values)
+      .onConflict((oc) =>
+        oc
+          .columns(['project_id', 'kind', 'subject', 'key'])
+          .doUpdateSet({ value: sql.ref('excluded.value'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
+          .where(latest('traits')),
+      ),
+  )
+  await insertRows(db, trx, 'memberships', sorted(memberships), (values) =>
+    trx
+      .insertInto('memberships')
+      .values(values)
+      .onConflict((oc) =>
+        oc
+          .columns(['project_id', 'actor'])
+          .doUpdateSet({ group_id: sql.ref('excluded.group_id'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
+          .where(latest('memberships')),
+      ),
+  )
+  await insertRows(db, trx, 'sessions', sorted(sessions), (values) =>
+    trx
+      .insertInto('sessions')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'session_id']).doUpdateSet({
+          actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
+          person: sql`case when excluded.start_time < sessions.start_time then excluded.person else sessions.person end`,
+          start_time: db.least('sessions.start_time', 'excluded.start_time'),
+          end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
+        }),
+      ),
+  )
+  await insertRows(db, trx, 'activity', sorted(activity), (values) =>
+    trx
+      .insertInto('activity')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'key', 'day', 'actor']).doUpdateSet({
+          person: sql.ref('excluded.person'),
+          first_time: db.least('activity.first_time', 'excluded.first_time'),
+          last_time: db.greatest('activity.last_time', 'excluded.last_time'),
+          engaged_ms: sql`activity.engaged_ms + excluded.engaged_ms`,
+        }),
+      ),
+  )
   // a moved actor's firsts, earlier days and sessions go with it
   for (const [project, actors] of moved)
     for (const chunk of chunks([...actors.keys()]))

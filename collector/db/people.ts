@@ -101,25 +101,24 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
   const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
   const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
   const first = db.least('persons.first_time', 'excluded.first_time')
-  for (const chunk of chunks(rows))
-    await insertRows(db, trx, 'persons', chunk, (values) =>
-      trx
-        .insertInto('persons')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['project_id', 'person']).doUpdateSet({
-            first_time: first,
-            created_ms: sql`case when ${createdWins} then excluded.created_ms else persons.created_ms end`,
-            created_time: sql`case when ${createdWins} then excluded.created_time else persons.created_time end`,
-            created_seq: sql`case when ${createdWins} then excluded.created_seq else persons.created_seq end`,
-            // signup: the latest createdAt when it parsed, else the first event
-            signup_time: sql`coalesce(case when ${createdWins} then excluded.created_ms else persons.created_ms end, ${first})`,
-            account: sql`case when ${accountWins} then excluded.account else persons.account end`,
-            account_time: sql`case when ${accountWins} then excluded.account_time else persons.account_time end`,
-            account_seq: sql`case when ${accountWins} then excluded.account_seq else persons.account_seq end`,
-          }),
-        ),
-    )
+  await insertRows(db, trx, 'persons', rows, (values) =>
+    trx
+      .insertInto('persons')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'person']).doUpdateSet({
+          first_time: first,
+          created_ms: sql`case when ${createdWins} then excluded.created_ms else persons.created_ms end`,
+          created_time: sql`case when ${createdWins} then excluded.created_time else persons.created_time end`,
+          created_seq: sql`case when ${createdWins} then excluded.created_seq else persons.created_seq end`,
+          // signup: the latest createdAt when it parsed, else the first event
+          signup_time: sql`coalesce(case when ${createdWins} then excluded.created_ms else persons.created_ms end, ${first})`,
+          account: sql`case when ${accountWins} then excluded.account else persons.account end`,
+          account_time: sql`case when ${accountWins} then excluded.account_time else persons.account_time end`,
+          account_seq: sql`case when ${accountWins} then excluded.account_seq else persons.account_seq end`,
+        }),
+      ),
+  )
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
   const lost = [...new Set([...moved.values()].map(([from]) => from))].sort()

@@ -31,12 +31,19 @@ const TEXTS = 512
 const templates = new Map<string, { head: string; tuple: string; tail: string; columns: string[] } | null>()
 
 /**
- * A multi-row INSERT (an upsert) of `rows`, as `build` writes it with Kysely, without Kysely building a
- * node for each value: ~3 µs a row for 13 columns, a sixth of a write (bench/ingest.mjs --profile).
- * `build` is compiled once per `name` and dialect, for one row, and its VALUES tuple repeated per row;
- * so it must take its values from the rows alone (refs and SQL in the rest of the statement, no values).
+ * Multi-row INSERTs (upserts) of `rows`, a statement per chunk of them, in their order, as `build`
+ * writes it with Kysely, without Kysely building a node for each value: ~3 µs a row for 13 columns,
+ * a sixth of a write (bench/ingest.mjs --profile). `build` is compiled once per `name` and dialect,
+ * for one row, and its VALUES tuple repeated per row; so it must take its values from the rows alone
+ * (refs and SQL in the rest of the statement, no values). Resolves with what all of them return.
  */
 export async function insertRows<T extends object, R>(db: Db, trx: Transaction<Tables>, name: string, rows: T[], build: (rows: T[]) => Compilable<R>): Promise<R[]> {
+  const out: R[] = []
+  for (const chunk of chunks(rows)) out.push(...(await insertChunk(db, trx, name, chunk, build)))
+  return out
+}
+
+async function insertChunk<T extends object, R>(db: Db, trx: Transaction<Tables>, name: string, rows: T[], build: (rows: T[]) => Compilable<R>): Promise<R[]> {
   const key = `${db.dialect}\u0000${name}`
   let template = templates.get(key)
   if (template === undefined) {
