@@ -13,6 +13,8 @@ export interface Entry {
   json: string
   /** Its context as JSON ('' when `json` carries its own): shared by its neighbours, sent once per batch. */
   context: string
+  /** The UTF-8 bytes of `json`, once known. */
+  size?: number
   /** The stored record that holds it, once its write has landed. */
   record?: Record
   /** Delivered, rejected for good, or dropped. */

@@ -100,7 +100,7 @@ export function createQueue(o: QueueOptions) {
     const batch: Entry[] = []
     for (let i = start, size = overhead; i < items.length; i++) {
       const e = items[i]!
-      const n = byteLength(e.json) + 1 + (batch[0] ? 0 : byteLength(e.context))
+      const n = (e.size ??= byteLength(e.json)) + 1 + (batch[0] ? 0 : byteLength(e.context))
       if ((size + n > limit || (batch[0] && e.context != batch[0].context)) && (skip || batch[0])) {
         if (skip) continue
         break
@@ -168,9 +168,9 @@ export function createQueue(o: QueueOptions) {
     o.local.set(DROPPED, String(++dropped))
   }
 
-  function push(id: string, json: string, context: string) {
+  function push(id: string, json: string, context: string, size?: number) {
     if (memory.size >= o.maxQueue) drop(memory.values().next().value!)
-    const e: Entry = { id, json, context }
+    const e: Entry = { id, json, context, size }
     memory.set(id, e)
     if (writes.push(e) == 1) queueMicrotask(write) // the first since the last write: one write per tick
     if (!attempt && !stopped) schedule(backlog() >= o.flushAt ? 0 : o.flushInterval)

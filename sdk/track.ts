@@ -97,14 +97,16 @@ export function createClient(options: Options): Client {
   const blocked = privacyBlocks(config)
 
   let userId: string | undefined
-  /** `,"anonymousId":…,"userId":…` as every message carries it. */
+  /** `,"anonymousId":…,"userId":…` as every message carries it, and its UTF-8 bytes beyond one a character. */
   let identity = ''
+  let identityExtra = 0
   let optedOut = false
   const load = () => {
     let anonymousId = local.get(ANONYMOUS_ID)
     if (!anonymousId) local.set(ANONYMOUS_ID, (anonymousId = uuidv7()))
     userId = local.get(USER_ID) || undefined
     identity = `,"anonymousId":${JSON.stringify(anonymousId)}${userId ? `,"userId":${JSON.stringify(userId)}` : ''}`
+    identityExtra = byteLength(identity) - identity.length
     optedOut = !!local.get(OPTED_OUT)
   }
   load()
@@ -126,7 +128,7 @@ export function createClient(options: Options): Client {
     }
     return page
   }
-  let contextOf: [sessionId: string, page: PageContext | undefined, json: string] = ['', undefined, '']
+  let contextOf: [sessionId: string, page: PageContext | undefined, json: string, bytes: number] = ['', undefined, '', 0]
   let isoMs = -1
   let iso = ''
 
@@ -138,13 +140,18 @@ export function createClient(options: Options): Client {
       const messageId = uuidv7(t)
       const sessionId = session.touch(t)
       const p = pageContext(t)
-      if (contextOf[0] != sessionId || contextOf[1] != p) contextOf = [sessionId, p, JSON.stringify({ sessionId, page: p, library, locale })]
+      if (contextOf[0] != sessionId || contextOf[1] != p) {
+        const context = JSON.stringify({ sessionId, page: p, library, locale })
+        contextOf = [sessionId, p, context, byteLength(context)]
+      }
       const rest = JSON.stringify(fields) // {"event":…,"properties":…}
       // The context goes once per batch (the queue's envelope), not in every message
       const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''}}`
-      if (json.length + contextOf[2].length > MAX_MESSAGE / 3 && byteLength(json) + byteLength(contextOf[2]) > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
+      // Only the caller's fields and the identity can be other than ASCII: the rest is not scanned
+      const size = json.length + byteLength(rest) - rest.length + identityExtra
+      if (size + contextOf[3] > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
       else {
-        queue.push(messageId, json, contextOf[2])
+        queue.push(messageId, json, contextOf[2], size)
         surveys?.consider(fields.event, fields.properties)
       }
     } catch (error) {

@@ -56,14 +56,33 @@ describe('batching', () => {
     expect(batch!.batch[0]!.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
 
+  /** The collector got `n` messages in order, in at least `batches` batches of at most its 500 KB each, counted in UTF-8 bytes. */
+  function expectBatchesWithinLimit(n: number, batches: number) {
+    expect(collector.batches.length).toBeGreaterThanOrEqual(batches)
+    for (const b of collector.batches) expect(byteLength(JSON.stringify(b))).toBeLessThanOrEqual(500 * 1024)
+    expect(collector.tracked().map((m) => m.properties!.i)).toEqual([...Array(n).keys()])
+  }
+
   test('keeps every batch within the collector’s 500 KB', async () => {
     const c = client({ flushAt: 1000 })
-    const blob = 'x'.repeat(20_000)
-    for (let i = 0; i < 60; i++) c.track('Big', { i, blob })
+    for (let i = 0; i < 60; i++) c.track('Big', { i, blob: 'x'.repeat(20_000) })
     await c.flush()
-    expect(collector.batches.length).toBeGreaterThanOrEqual(3)
-    for (const b of collector.batches) expect(byteLength(JSON.stringify(b))).toBeLessThanOrEqual(500 * 1024)
-    expect(collector.tracked().map((m) => m.properties!.i)).toEqual([...Array(60).keys()])
+    expectBatchesWithinLimit(60, 3)
+  })
+
+  test('keeps batches within 500 KB in UTF-8 bytes when the properties are not ASCII', async () => {
+    const c = client({ flushAt: 1000 })
+    for (let i = 0; i < 60; i++) c.track('Big', { i, blob: 'é'.repeat(10_000) }) // 20 KB in UTF-8, 10 K characters
+    await c.flush()
+    expectBatchesWithinLimit(60, 3)
+  })
+
+  test('keeps batches within 500 KB in UTF-8 bytes when the user id is not ASCII', async () => {
+    const c = client({ flushAt: 1000 })
+    c.identify('é'.repeat(200)) // 400 bytes in every message, 200 characters
+    for (let i = 0; i < 360; i++) c.track('Big', { i, blob: 'x'.repeat(1000) }) // 486 K characters in all, 558 KB
+    await c.flush()
+    expectBatchesWithinLimit(360, 2)
   })
 
   test('drops a message over 32 KB when it is tracked, with a warning in debug mode', async () => {
