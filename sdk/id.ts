@@ -41,5 +41,16 @@ export function uuidv7(now = Date.now()): string {
   }
   const a = random32()
   const b = random32()
-  return prefix + HEX[counter >>> 8]!.slice(1) + HEX[counter & 0xff] + '-' + hex16(0x8000 | (a >>> 18)) + '-' + hex16(a & 0xffff) + hex16(b >>> 16) + hex16(b & 0xffff)
+  return flat(prefix + HEX[counter >>> 8]!.slice(1) + HEX[counter & 0xff] + '-' + hex16(0x8000 | (a >>> 18)) + '-' + hex16(a & 0xffff) + hex16(b >>> 16) + hex16(b & 0xffff))
+}
+
+/**
+ * `s` as one string in memory rather than a tree of the parts it was joined from (V8 joins
+ * lazily). A queued message is kept until it is sent: kept as a tree, every garbage collection
+ * meanwhile copies its ten or so parts one by one. Reading a character makes V8 flatten it.
+ * Measured with bench/sdk.mjs's page, for the message and its id: 7.2 -> 6.3 µs an event.
+ */
+export function flat(s: string): string {
+  s.charCodeAt(0)
+  return s
 }

@@ -2,7 +2,7 @@
 // queue, session, engagement and page views around them.
 import { configure, type Config, type Options } from './config'
 import { createEngagement } from './engagement'
-import { uuidv7 } from './id'
+import { flat, uuidv7 } from './id'
 import { createLock } from './lock'
 import { watchPageviews } from './pageviews'
 import { byteLength, createQueue, type FlushResult } from './queue'
@@ -146,7 +146,7 @@ export function createClient(options: Options): Client {
       }
       const rest = JSON.stringify(fields) // {"event":…,"properties":…}
       // The context goes once per batch (the queue's envelope), not in every message
-      const json = `{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''}}`
+      const json = flat(`{"type":"${type}","messageId":"${messageId}","timestamp":"${iso}"${identity}${rest.length > 2 ? `,${rest.slice(1, -1)}` : ''}}`)
       // Only the caller's fields and the identity can be other than ASCII: the rest is not scanned
       const size = json.length + byteLength(rest) - rest.length + identityExtra
       if (size + contextOf[3] > MAX_MESSAGE) warn(`Ignoring ${type}: larger than 32 KB`)
