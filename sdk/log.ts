@@ -32,23 +32,27 @@ export interface Record {
 export const RECORD = 1000
 
 /**
- * One message a line, `id<TAB>json`. A line without a tab is a context: it applies to
- * the lines after it. JSON escapes tabs and newlines, so neither appears inside a line.
+ * One message a line, its JSON: the id is read back from it rather than stored twice (a sixth of
+ * a record's bytes). A line without a message id is a context: it applies to the lines after it.
+ * JSON escapes newlines, so none appears inside a line, and quotes, so no context has a message id.
  */
 export function encode(entries: Entry[]): string {
   let context = ''
-  return entries.map((e) => (e.context != context ? `${(context = e.context)}\n` : '') + `${e.id}\t${e.json}`).join('\n')
+  return entries.map((e) => (e.context != context ? `${(context = e.context)}\n${e.json}` : e.json)).join('\n')
 }
 
-/** The messages of a stored record, in order; none for a value this SDK did not write. */
+/**
+ * The messages of a stored record, in order; none for a value this SDK did not write.
+ * Records of 0.1.x have `id<TAB>json` lines: the JSON is after the tab.
+ */
 export function decode(value: unknown): Entry[] {
   const entries: Entry[] = []
   let context = ''
   if (typeof value == 'string')
     for (const line of value.split('\n')) {
-      const tab = line.indexOf('\t')
-      if (tab < 0) context = line
-      else entries.push({ id: line.slice(0, tab), json: line.slice(tab + 1), context })
+      const id = /"messageId":"([^"]+)"/.exec(line)?.[1]
+      if (id) entries.push({ id, json: line.slice(line.indexOf('\t') + 1), context })
+      else context = line
     }
   return entries
 }

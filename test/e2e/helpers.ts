@@ -86,9 +86,9 @@ export function idbQueue(page: Page): Promise<Array<{ messageId: string; event?:
           const all = db.transaction('queue').objectStore('queue').getAll()
           all.onsuccess = () => {
             db.close()
-            // a record holds messages a line each, "<messageId>\t<json>", and the contexts they share, a line without a tab (sdk/log.ts)
-            const lines = (all.result as string[]).flatMap((record) => record.split('\n')).filter((line) => line.includes('\t'))
-            resolve(lines.map((line) => JSON.parse(line.slice(line.indexOf('\t') + 1))))
+            // a record holds messages a line each, their JSON, and the contexts they share, a line without a message id (sdk/log.ts)
+            const lines = (all.result as string[]).flatMap((record) => record.split('\n')).filter((line) => line.includes('"messageId":"'))
+            resolve(lines.map((line) => JSON.parse(line)))
           }
           all.onerror = () => reject(all.error)
         }
