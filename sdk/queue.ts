@@ -306,7 +306,8 @@ export function createQueue(o: QueueOptions) {
       o.local.set(PENDING, JSON.stringify([...saved.values()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).filter(([, json, context = '']) => (size += json.length + context.length) <= PENDING_MAX)))
     }
     if (stopped) return
-    let items = memory.filter((e) => !e.done && !e.keepalive).sort((a, b) => +!b.record - +!a.record || byId(a, b))
+    // memory is in id order, and sort is stable
+    let items = memory.filter((e) => !e.done && !e.keepalive).sort((a, b) => +!b.record - +!a.record)
     let budget = KEEPALIVE_QUOTA - keepaliveBytes
     let report = dropped // in the first request only
     for (let batch; (batch = take(items, 0, budget, true)).length; report = 0) {
