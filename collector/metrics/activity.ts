@@ -4,11 +4,11 @@
 // both fall on one side. Only when [a, b) lies strictly between them (a range
 // strictly inside one day, which windows and zones not aligned to UTC days
 // produce) the events are asked.
-import { sql } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Db } from '../db/index'
 import { chunks } from '../db/rows'
 import { activityKeys } from '../db/ingest'
-import type { ActivityTable } from '../db/schema'
+import type { ActivityTable, Tables } from '../db/schema'
 import { everyone, type Persons } from './population'
 import { DAY } from './time'
 
@@ -85,20 +85,33 @@ const withinDay = ([a, b]: Range) => a % DAY != 0 && b % DAY != 0 && Math.floor(
 export async function activeCounts(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<number[]> {
   if (persons != everyone || ranges.some(withinDay)) return (await activeSets(db, project, persons, keys, ranges)).map((s) => s.size)
   return Promise.all(
-    ranges.map(async ([a, b]) => {
-      const row = await db.kysely
-        .selectFrom('activity')
-        .select((eb) => eb.fn.count<number>('person').distinct().as('count'))
-        .where('project_id', '=', project)
-        .where('key', 'in', keys)
-        .where('day', '>=', Math.floor(a / DAY))
-        .where('day', '<=', Math.floor((b - 1) / DAY))
-        .where('last_time', '>=', a)
-        .where('first_time', '<', b)
-        .executeTakeFirstOrThrow()
-      return Number(row.count)
-    }),
+    ranges.map(([a, b]) =>
+      countPersons(
+        db,
+        db.kysely
+          .selectFrom('activity')
+          .where('project_id', '=', project)
+          .where('key', 'in', keys)
+          .where('day', '>=', Math.floor(a / DAY))
+          .where('day', '<=', Math.floor((b - 1) / DAY))
+          .where('last_time', '>=', a)
+          .where('first_time', '<', b),
+      ),
+    ),
   )
+}
+
+/**
+ * How many distinct persons the rows name: the rows grouped by person and the groups counted,
+ * rather than count(distinct person), which SQLite answers by inserting each row's person into a
+ * B-tree: grouped, it sorts them once (bench/metrics.mjs at 1M events: MAU's 75,000 activity
+ * rows 35 -> 28 ms, the 91,000 sessions of the window 48 -> 34 ms). PostgreSQL may hash the
+ * groups, where count(distinct) always sorts (75,000 rows: 38 -> 23 ms).
+ */
+export async function countPersons(db: Db, rows: SelectQueryBuilder<Tables, 'activity' | 'sessions', object>): Promise<number> {
+  const persons = rows.select(sql.ref<string>('person').as('person')).where(sql.ref('person'), 'is not', null).groupBy(sql.ref('person')).as('persons')
+  const { count } = await db.kysely.selectFrom(persons).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+  return Number(count)
 }
 
 /** An actor's events of some keys in a range. */

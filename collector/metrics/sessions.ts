@@ -1,7 +1,7 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
-import { activeCounts, type Range } from './activity'
+import { activeCounts, countPersons, type Range } from './activity'
 import { everyone, personId, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
@@ -48,8 +48,8 @@ async function startedSessions(db: Db, query: Query, population: Persons): Promi
     .where('start_time', '<', query.to)
   const length = sql<number>`coalesce(sum(end_time - start_time), 0)`
   if (population == everyone) {
-    const all = await rows.select((eb) => [eb.fn.countAll<number>().as('count'), length.as('length'), eb.fn.count<number>('person').distinct().as('persons')]).executeTakeFirstOrThrow()
-    return { count: Number(all.count), length: Number(all.length), persons: Number(all.persons) }
+    const [all, persons] = await Promise.all([rows.select((eb) => [eb.fn.countAll<number>().as('count'), length.as('length')]).executeTakeFirstOrThrow(), countPersons(db, rows)])
+    return { count: Number(all.count), length: Number(all.length), persons }
   }
   const started = { count: 0, length: 0, persons: 0 }
   for (const p of await rows.select((eb) => ['person', eb.fn.countAll<number>().as('count'), length.as('length')]).groupBy('person').execute())
