@@ -226,6 +226,18 @@ describe('durability', () => {
     expect(collector.batches[1]!.context!.droppedMessages).toBeUndefined() // reported once
   })
 
+  test('caps what waits, not what was delivered: the oldest waiting message goes when the queue is full again', async () => {
+    const c = client({ maxQueue: 2, flushAt: 100 })
+    c.track('a')
+    c.track('b')
+    await c.flush() // delivered, still in memory until the next round sweeps them
+    collector.reset()
+    for (const e of ['c', 'd', 'e']) c.track(e)
+    await c.flush()
+    expect(events()).toEqual(['d', 'e'])
+    expect(collector.batches[0]!.context).toMatchObject({ droppedMessages: 1 })
+  })
+
   test('remembers the dropped count across a reload until it is reported', async () => {
     collector.answer(networkError())
     const a = client({ maxQueue: 2 })
