@@ -80,10 +80,22 @@ function eventKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
   return keys
 }
 
-const SURVEY_STAGES = new Set(['$survey_shown', '$survey_dismissed', '$survey_response'])
+export const SURVEY_STAGES = ['$survey_shown', '$survey_dismissed', '$survey_response'] as const
+const isSurveyEvent = (event: string | null) => (SURVEY_STAGES as readonly (string | null)[]).includes(event)
+
+/**
+ * Survey events as one SQL term: the WHERE of the partial index events_survey, and a term of every
+ * read through it. SQLite uses a partial index only for a query that has its WHERE term word for word,
+ * values literal (sqlite.org/partialindex.html).
+ */
+export const surveyEvents = sql.raw<boolean>(`event in (${SURVEY_STAGES.map((s) => `'${s}'`).join(', ')})`)
+
+export const HOUR = 3_600_000
+/** An event's hour: the key of index events_hour, read in the same words (SQLite matches an indexed expression as written). */
+export const eventHour = sql.raw<number>(`event_time / ${HOUR}`)
 
 /** Whether a message is an action for time to first action: not a page view, engagement (sessions) or survey event. */
-const isAction = (r: Pick<Row, 'type' | 'event'>) => r.type != 'page' && r.event != '$engagement' && !SURVEY_STAGES.has(r.event!)
+const isAction = (r: Pick<Row, 'type' | 'event'>) => r.type != 'page' && r.event != '$engagement' && !isSurveyEvent(r.event)
 
 /** The keys of firsts a message counts for: its event keys, and `action` when it is one. */
 const firstKeys = (r: Pick<Row, 'type' | 'event'>, keys: string[]): string[] => (isAction(r) ? [...keys, ACTION] : keys)
@@ -93,7 +105,7 @@ export const ACTION = 'action'
 /** The keys of activity a message counts for: `''` (any event), its event keys but `t:`, and a survey's stage `v:<event>:<surveyId>`. */
 export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>, keys = eventKeys(r)): string[] {
   const out = ['', ...keys.filter((k) => !k.startsWith('t:'))]
-  if (r.type == 'track' && SURVEY_STAGES.has(r.event!)) out.push(surveyKey(r.event!, String(r.properties!.surveyId)))
+  if (r.type == 'track' && isSurveyEvent(r.event)) out.push(surveyKey(r.event!, String(r.properties!.surveyId)))
   return out
 }
 

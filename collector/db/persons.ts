@@ -1,6 +1,7 @@
 // GDPR: a person's data, exported or erased. A person is `u:<userId>` and every
 // anonymous actor whose latest link points to that userId (METRICS.md).
 import type { Db } from './index'
+import { eventHour, HOUR } from './ingest'
 import { ofActors } from './rows'
 
 async function actorsOf(db: Db, projectId: string, userId: string): Promise<string[]> {
@@ -60,10 +61,12 @@ export async function deleteExpired(db: Db, projects: { id: string; retentionDay
   let deleted = 0
   for (const p of projects) {
     if (!p.retentionDays) continue
+    const cutoff = now - p.retentionDays * 86_400_000
     const result = await db.kysely
       .deleteFrom('events')
       .where('project_id', '=', p.id)
-      .where('event_time', '<', now - p.retentionDays * 86_400_000)
+      .where(eventHour, '<=', Math.floor(cutoff / HOUR))
+      .where('event_time', '<', cutoff)
       .executeTakeFirst()
     deleted += Number(result.numDeletedRows)
   }

@@ -1,5 +1,6 @@
-// What reads events themselves reads them by name (index events_event) within
+// What reads events themselves reads survey events (index events_survey) within
 // the window: survey answers, the type of a survey missing from the config.
+import { surveyEvents } from '../db/ingest'
 import type { Db } from '../db/index'
 import { personId, type Persons } from './population'
 import type { Query } from './query'
@@ -12,14 +13,15 @@ export interface NamedEvent {
   properties: Record<string, unknown>
 }
 
-/** The events of these names in [from, to) of the persons who count, in event time order. */
-export async function loadEvents(db: Db, query: Query, persons: Persons, names: string[]): Promise<NamedEvent[]> {
+/** The survey events of these stages in [from, to) of the persons who count, in event time order. */
+export async function loadSurveyEvents(db: Db, query: Query, persons: Persons, stages: string[]): Promise<NamedEvent[]> {
   const rows = await db.kysely
     .selectFrom('events as e')
     .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
     .select(['e.actor', 'e.event', 'e.event_time', 'e.seq', 'e.message', 'a.user_id'])
     .where('e.project_id', '=', query.project.id)
-    .where('e.event', 'in', names)
+    .where(surveyEvents)
+    .where('e.event', 'in', stages)
     .where('e.event_time', '>=', query.from)
     .where('e.event_time', '<', query.to)
     .orderBy('e.event_time')

@@ -1,6 +1,6 @@
 // NPS, CSAT and CES from `$survey_response` events: per person and survey the
 // latest answer in the window counts, and a type gathers its surveys (METRICS.md).
-import { loadEvents } from './events'
+import { loadSurveyEvents } from './events'
 import { segmentOf } from './population'
 import type { Metric } from './query'
 import { mean, rate } from './stats'
@@ -22,7 +22,7 @@ export const responses: Metric<Response[]> = async (db, query) => {
   const population = await segmentOf(db, query)
   const latest = new Map<string, Response>()
   // in event time order, then receipt: the last one seen is the latest
-  for (const e of await loadEvents(db, query, population, ['$survey_response'])) {
+  for (const e of await loadSurveyEvents(db, query, population, ['$survey_response'])) {
     const { surveyId, type, score, comment } = e.properties as { surveyId: string; type: Kind; score: number; comment?: string }
     latest.set(`${e.person}\u0000${surveyId}`, { person: e.person, surveyId, type, score, comment: comment ?? null, time: e.time })
   }

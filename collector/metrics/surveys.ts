@@ -2,15 +2,14 @@
 // dismissed it, persons whose answer counts, and the response rate. Each stage
 // is counted from the activity kept per survey (`v:<event>:<surveyId>`), as
 // feature adoption is.
-import { surveyKey } from '../db/ingest'
+import { SURVEY_STAGES, surveyKey } from '../db/ingest'
 import { activeCounts, type Range } from './activity'
-import { loadEvents } from './events'
+import { loadSurveyEvents } from './events'
 import { segmentOf } from './population'
 import type { Metric } from './query'
 import { rate } from './stats'
 import { DAY } from './time'
 
-const STAGES = ['$survey_shown', '$survey_dismissed', '$survey_response'] as const
 
 export const surveys: Metric<{ surveys: { surveyId: string; type: string | null; shown: number; dismissed: number; responded: number; responseRate: number | null }[] }> = async (db, query) => {
   const project = query.project.id
@@ -31,14 +30,14 @@ export const surveys: Metric<{ surveys: { surveyId: string; type: string | null;
   const ids = new Set([...types.keys(), ...keys.map(({ key }) => key.slice(key.indexOf(':', 2) + 1))])
   const funnels = await Promise.all(
     [...ids].map(async (surveyId) => {
-      const [shown, dismissed, responded] = await Promise.all(STAGES.map(async (event) => (await activeCounts(db, project, population, [surveyKey(event, surveyId)], [window]))[0]!))
+      const [shown, dismissed, responded] = await Promise.all(SURVEY_STAGES.map(async (event) => (await activeCounts(db, project, population, [surveyKey(event, surveyId)], [window]))[0]!))
       return { surveyId, type: types.get(surveyId) ?? null, shown: shown!, dismissed: dismissed!, responded: responded!, responseRate: rate(responded!, shown!) }
     }),
   )
   // a survey that is not configured is listed when someone who counts saw it in the window, typed by the first of its events that names a type
   const listed = funnels.filter((f) => types.has(f.surveyId) || f.shown || f.dismissed || f.responded)
   if (listed.some((f) => !types.has(f.surveyId)))
-    for (const e of await loadEvents(db, query, population, [...STAGES])) {
+    for (const e of await loadSurveyEvents(db, query, population, [...SURVEY_STAGES])) {
       const funnel = listed.find((f) => f.surveyId == String(e.properties.surveyId))
       if (funnel && !types.has(funnel.surveyId) && funnel.type == null && typeof e.properties.type == 'string') funnel.type = e.properties.type
     }

@@ -77,4 +77,13 @@ describe.each(dialects)('privacy on %s', (dialect) => {
     expect(await storedIds(db)).toEqual(['new'])
     expect(await db.kysely.selectFrom('actors').select('first_time').executeTakeFirst()).toEqual({ first_time: NOW - 40 * 86_400_000 })
   })
+
+  test('retentionDays deletes to the millisecond, not whole hours', async () => {
+    const cutoff = NOW - 30 * 86_400_000 // NOW is on the hour: its last hour is half expired
+    await send(
+      ...[-3_600_001, -1_800_000, -1, 0, 1, 1_800_000].map((offset) => track({ messageId: `at${offset}`, timestamp: iso(cutoff + offset) })),
+    )
+    expect(await deleteExpired(db, [{ id: 'demo', retentionDays: 30 }], NOW)).toBe(3)
+    expect(await storedIds(db)).toEqual(['at0', 'at1', 'at1800000'])
+  })
 })
