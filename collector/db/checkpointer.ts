@@ -2,42 +2,45 @@
 // default the commit that crosses the threshold does it, so that one request
 // waits for the copy (bench/ingest.mjs --profile: commits, checkpoints included,
 // were half the time of a write). Here a worker thread with its own connection
-// checkpoints instead, PASSIVE (never waiting for the writer, never blocking it;
-// only past a size limit does it wait for a gap between commits), and the
-// writer's own automatic checkpoints are off.
+// checkpoints instead, PASSIVE (never waiting for the writer, never blocking it),
+// and the writer's own automatic checkpoints are off.
+//
+// A passive checkpoint cannot start the WAL over while writes go on: by the time
+// it has copied the WAL, more has been appended. Past a size limit, the writer's
+// connection starts it over itself (RESTART) between two of its transactions, as
+// the worker asks, with little left to copy and to sync: the worker syncs the
+// database file after each of its checkpoints. The worker used to restart it,
+// waiting for the writer's lock; the writer's BEGIN then slept in SQLite's busy
+// handler (1, 2, 5, 10 ms ...) past the restart's end: stalls of 20-55 ms about
+// once a second under load. Measured paced at 757 requests/s (bench/ingest.mjs):
+// p99 78-80 ms with the worker restarting, 52-61 with the writer, 28-52 with the
+// worker's sync too.
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type SQLite from 'better-sqlite3'
 
 /** How often the worker checkpoints; a passive checkpoint with nothing to copy costs microseconds. */
 const EVERY_MS = 250
-/** Past this many WAL pages (80 MB) the worker waits for the writer to let a checkpoint catch up. */
+/** Past this many WAL pages (80 MB) the writer starts the WAL over. */
 const LIMIT_PAGES = 20_000
-/**
- * How long it waits for that, at most. A RESTART blocks new writes while it waits, also for
- * readers to leave the WAL: with metrics read in another thread (metrics/reader-thread.ts),
- * waiting out a read of a second stalled ingestion that long (bench: p99 450-630 ms with a
- * dashboard open, 57-138 ms with this limit). Not done now, it is tried again next round.
- */
-const RESTART_WAIT_MS = 20
 /** Should the worker stop, the writer checkpoints again itself, as often as it did before (40 MB of WAL). */
 const FALLBACK_PAGES = 10_000
 
 // An eval'd worker is a CommonJS script: it gets better-sqlite3 by the path this module resolves.
 const source = `
 const { parentPort, workerData } = require('node:worker_threads')
+const { closeSync, fsyncSync, openSync } = require('node:fs')
 const db = new (require(workerData.sqlite))(workerData.file)
 db.pragma('busy_timeout = 0')
+const file = openSync(workerData.file, 'r+') // writable: Windows flushes no file opened read-only
+let copied = 0
 const timer = setInterval(() => {
   try {
-    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)')
-    // The WAL starts over only once a checkpoint has caught up with the writer; under a
-    // sustained load it may not, so past the limit wait for a gap between commits (RESTART).
-    if (log > workerData.limit) {
-      db.pragma('busy_timeout = ' + workerData.restartWait)
-      db.pragma('wal_checkpoint(RESTART)')
-      db.pragma('busy_timeout = 0')
-    }
+    const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)')
+    // Flush what it copied to the disk here, or the restart's sync would do it in the writer
+    if (checkpointed != copied) fsyncSync(file)
+    copied = checkpointed
+    if (log > workerData.limit) parentPort.postMessage('restart')
   } catch (error) {
     // busy: the next round copies it; anything else (I/O, a read-only file) ends the worker,
     // and the writer checkpoints itself again
@@ -47,17 +50,32 @@ const timer = setInterval(() => {
 parentPort.on('message', () => {
   clearInterval(timer)
   db.close()
+  closeSync(file)
   parentPort.close()
 })
 `
 
 /** Starts checkpointing `file` in a worker thread; resolves the returned stop() once the worker is gone. */
-export function startCheckpointer(database: SQLite.Database, file: string): () => Promise<void> {
+export function startCheckpointer(database: SQLite.Database, file: string, limit = LIMIT_PAGES): () => Promise<void> {
   database.pragma('wal_autocheckpoint = 0')
   const fallback = () => database.open && database.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`)
-  const worker = new Worker(source, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, every: EVERY_MS, limit: LIMIT_PAGES, restartWait: RESTART_WAIT_MS } })
+  const worker = new Worker(source, { eval: true, workerData: { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), file, every: EVERY_MS, limit } })
   worker.unref() // it never keeps the process alive
   worker.on('error', fallback)
+  // A message is handled between transactions, never inside one (the writer's are synchronous, or chains of
+  // microtasks); a read in another thread makes it busy at once rather than waited for: it is asked again.
+  worker.on('message', () => {
+    if (!database.open || database.inTransaction) return
+    const timeout = database.pragma('busy_timeout', { simple: true })
+    database.pragma('busy_timeout = 0')
+    try {
+      database.pragma('wal_checkpoint(RESTART)')
+    } catch (error) {
+      if (!/^SQLITE_(BUSY|LOCKED)/.test((error as { code?: string }).code ?? '')) throw error
+    } finally {
+      database.pragma(`busy_timeout = ${timeout}`)
+    }
+  })
   const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()))
   return () => {
     worker.ref() // now the process waits for it to close its connection

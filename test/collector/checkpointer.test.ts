@@ -50,3 +50,30 @@ test('lets the writer checkpoint again when the worker fails', async () => {
   await stop()
   database.close()
 })
+
+test('past the size limit, the writer’s own connection starts the WAL over, between its transactions only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
+  dirs.push(dir)
+  const file = join(dir, 'northstar.db')
+  const database = new SQLite(file)
+  database.pragma('journal_mode = WAL')
+  database.pragma('busy_timeout = 5000')
+  database.exec('create table t (x)')
+  const restarts: boolean[] = [] // whether each came inside a transaction
+  const pragma = database.pragma.bind(database)
+  database.pragma = ((source: string, options?: SQLite.PragmaOptions) => {
+    if (source == 'wal_checkpoint(RESTART)') restarts.push(database.inTransaction)
+    return pragma(source, options)
+  }) as typeof database.pragma
+  const stop = startCheckpointer(database, file, 0) // every WAL is past a limit of 0 pages
+
+  database.exec('begin immediate; insert into t values (1)')
+  await new Promise((resolve) => setTimeout(resolve, 1000)) // four rounds of the worker, each asking for a restart
+  expect(restarts).toEqual([])
+  database.exec('commit')
+  await until(() => restarts.length, 'a restart once the transaction is over', { timeout: 10_000 })
+  expect(restarts.every((inside) => !inside)).toBe(true)
+  expect(database.pragma('busy_timeout', { simple: true })).toBe(5000) // its own again: it never waits for a reader
+  await stop()
+  database.close()
+})
