@@ -84,11 +84,12 @@ export const SURVEY_STAGES = ['$survey_shown', '$survey_dismissed', '$survey_res
 const isSurveyEvent = (event: string | null) => (SURVEY_STAGES as readonly (string | null)[]).includes(event)
 
 /**
- * Survey events as one SQL term: the WHERE of the partial index events_survey, and a term of every
- * read through it. SQLite uses a partial index only for a query that has its WHERE term word for word,
- * values literal (sqlite.org/partialindex.html).
+ * The events that metrics read themselves, by name: the survey stages, and engagement at the partial days
+ * of a window. As one SQL term: the WHERE of the partial index events_named, and a term of every read
+ * through it. SQLite uses a partial index only for a query that has its WHERE term word for word, values
+ * literal (sqlite.org/partialindex.html).
  */
-export const surveyEvents = sql.raw<boolean>(`event in (${SURVEY_STAGES.map((s) => `'${s}'`).join(', ')})`)
+export const namedEvents = sql.raw<boolean>(`event in (${[...SURVEY_STAGES, '$engagement'].map((s) => `'${s}'`).join(', ')})`)
 
 export const HOUR = 3_600_000
 /** An event's hour: the key of index events_hour, read in the same words (SQLite matches an indexed expression as written). */

@@ -1,7 +1,7 @@
 // Migrations, run at start on both dialects. Append only: a released migration never changes.
 import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely'
 import type { Dialect } from './index'
-import { eventHour, surveyEvents } from './ingest'
+import { eventHour, namedEvents } from './ingest'
 import { foldPersons } from './people'
 import type { Tables } from './schema'
 
@@ -272,12 +272,12 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
     // events: 42 KB written per event with these two indexes, 15 KB without; 14,000 events stored a
     // second against 24,500 (bench/ingest.mjs). The retention sweep now finds events by hour: within an
     // hour, an index orders its entries by rowid (by heap position on PostgreSQL), which grows as events
-    // arrive. Events are read by name only for the survey funnel and answers: a partial index of those.
+    // arrive. Events are read by name only for surveys and the engaged time of partial days: a partial index.
     async up(db) {
       await db.schema.dropIndex('events_time').execute()
       await sql`create index events_hour on events (project_id, (${eventHour}))`.execute(db)
       await db.schema.dropIndex('events_event').execute()
-      await sql`create index events_survey on events (project_id, event, event_time) where ${surveyEvents}`.execute(db)
+      await sql`create index events_named on events (project_id, event, event_time) where ${namedEvents}`.execute(db)
     },
   },
 })

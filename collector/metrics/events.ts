@@ -1,6 +1,6 @@
-// What reads events themselves reads survey events (index events_survey) within
+// What reads events themselves reads survey events (index events_named) within
 // the window: survey answers, the type of a survey missing from the config.
-import { surveyEvents } from '../db/ingest'
+import { namedEvents } from '../db/ingest'
 import type { Db } from '../db/index'
 import { personId, type Persons } from './population'
 import type { Query } from './query'
@@ -20,7 +20,7 @@ export async function loadSurveyEvents(db: Db, query: Query, persons: Persons, s
     .leftJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
     .select(['e.actor', 'e.event', 'e.event_time', 'e.seq', 'e.message', 'a.user_id'])
     .where('e.project_id', '=', query.project.id)
-    .where(surveyEvents)
+    .where(namedEvents)
     .where('e.event', 'in', stages)
     .where('e.event_time', '>=', query.from)
     .where('e.event_time', '<', query.to)

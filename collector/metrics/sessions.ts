@@ -1,6 +1,7 @@
 // Sessions, engaged time and DAU/WAU/MAU in the window (METRICS.md).
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
+import { namedEvents } from '../db/ingest'
 import { activeCounts, countPersons, type Range } from './activity'
 import { everyone, personId, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
@@ -82,6 +83,7 @@ async function engaged(db: Db, query: Query, population: Persons): Promise<numbe
       .leftJoin('actors as x', (join) => join.onRef('x.project_id', '=', 'e.project_id').onRef('x.actor', '=', 'e.actor'))
       .select((eb) => ['e.actor', 'x.user_id', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
       .where('e.project_id', '=', project)
+      .where(namedEvents)
       .where('e.event', '=', '$engagement')
       .where('e.event_time', '>=', a)
       .where('e.event_time', '<', b)

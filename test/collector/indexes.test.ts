@@ -35,9 +35,16 @@ test('the retention sweep finds expired events through index events_hour', async
   expect(await planOfEvents(queries)).toMatch(/USING INDEX events_hour \(project_id=\? AND <expr><\?\)/)
 })
 
-test('survey answers are read through the partial index events_survey', async () => {
+test('survey answers are read through the partial index events_named', async () => {
   const { db: recording, queries } = recorded()
   const res = await testApp(recording).request('/v1/metrics/satisfaction?from=2026-01-01&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
   expect(res.status).toBe(200)
-  expect(await planOfEvents(queries)).toMatch(/USING INDEX events_survey \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+  expect(await planOfEvents(queries)).toMatch(/USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+})
+
+test('the engaged time of a window’s partial days is read through the partial index events_named', async () => {
+  const { db: recording, queries } = recorded()
+  const res = await testApp(recording).request('/v1/metrics/sessions?from=2026-01-01T12:00Z&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
+  expect(res.status).toBe(200)
+  expect(await planOfEvents(queries)).toMatch(/SEARCH e USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
 })
