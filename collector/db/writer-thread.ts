@@ -8,10 +8,14 @@ import { sweep } from './persons'
 import { serveDbThread } from './thread'
 import { createWriter } from './writer'
 
-/** Rows to store (answered with the keys stored now), or the retention sweep at a time. */
+/**
+ * Rows to store, answered once committed, with nothing: the keys a group stored, cloned into every answer
+ * of its requests, cost ~0.15 ms an answer at 640 rows, a tenth of the writer's time; or the retention
+ * sweep at a time.
+ */
 export type WriterRequest = { rows: Row[] } | { sweep: number }
 
 serveDbThread((db, config) => {
   const write = createWriter(db, answerAlerts(config, Date.now))
-  return (request: WriterRequest): Promise<unknown> => ('rows' in request ? write(request.rows) : sweep(db, config.projects, request.sweep))
+  return (request: WriterRequest): Promise<unknown> => ('rows' in request ? write(request.rows).then(() => undefined) : sweep(db, config.projects, request.sweep))
 })

@@ -71,7 +71,7 @@ test('a write the database refuses fails with its error, and the thread goes on 
   await sql`create trigger refuse before insert on events when new.message_id = 'bad' begin select raise(abort, 'refused by a trigger'); end`.execute(db.kysely)
   const refused = await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'bad' })] })
   expect(refused.status).toBe(500)
-  await expect(writer.call({ rows: [] })).resolves.toEqual(new Set()) // still alive
+  await expect(writer.call({ rows: [] })).resolves.toBeUndefined() // still alive
   expect((await post(app, '/v1/batch', { writeKey: 'wk_demo', batch: [track({ messageId: 'good' })] })).status).toBe(200)
   expect(await storedIds(db)).toEqual(['good'])
 })
@@ -86,7 +86,7 @@ test('close() answers what was asked before it, a write committed and a metric, 
   const written = writer.call({ rows: [toRow('demo', valid.message, JSON.stringify(input), undefined, NOW)] })
   const read = reader.call({ name: 'onboarding', query: parseQuery('onboarding', new URLSearchParams(), saas, NOW) })
   await Promise.all([writer.close(), reader.close()])
-  expect(await written).toEqual(new Set(['demo\u0000last']))
+  await written
   expect(await read).toMatchObject({ cohort: 0 })
   expect(await storedIds(db)).toEqual(['last'])
   await expect(writer.call({ rows: [] })).rejects.toThrow('The SQLite writer thread is closed')
