@@ -75,7 +75,8 @@ export function startCheckpointer(database: SQLite.Database, file: string, limit
     try {
       database.pragma('wal_checkpoint(RESTART)')
     } catch (error) {
-      if (!/^SQLITE_(BUSY|LOCKED)/.test((error as { code?: string }).code ?? '')) throw error
+      // busy: asked again next round; anything else, the next write meets as well, and reports
+      if (!/^SQLITE_(BUSY|LOCKED)/.test((error as { code?: string }).code ?? '')) console.error('Starting the SQLite WAL over failed:', error)
     } finally {
       database.pragma(`busy_timeout = ${timeout}`)
     }
