@@ -72,11 +72,11 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     database.pragma('busy_timeout = 5000')
     // Checkpoints off the commit path, in a worker thread (a memory database has no WAL)
     if (options.checkpoints == false) database.pragma('wal_autocheckpoint = 0')
-    const stopCheckpointer = file == ':memory:' || options.checkpoints == false ? async () => {} : startCheckpointer(database, file)
+    const checkpointer = file == ':memory:' || options.checkpoints == false ? undefined : startCheckpointer(database, file)
     // Statistics for the query planner, or it reads a window's events by time rather than by name
     // (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
     database.pragma('analysis_limit = 1000')
-    const kysely = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(database) }) })
+    const kysely = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(database) }, () => checkpointer?.restartIfAsked()) })
     db = {
       kysely,
       dialect: 'sqlite',
@@ -85,7 +85,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       jsonNumber: (column, path) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
       optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
       close: async () => {
-        await stopCheckpointer()
+        await checkpointer?.stop()
         await kysely.destroy()
       },
     }
@@ -105,11 +105,21 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
  * busy_timeout for it. Kysely's plain BEGIN defers that to the first write, and a transaction
  * that read first then fails at once with SQLITE_BUSY, without waiting, if another connection
  * (the writer thread, another process) committed in between (sqlite.org/lang_transaction.html).
+ * After each commit, `afterCommit` (the checkpointer's WAL restart, between two transactions).
  */
-class ImmediateSqliteDialect extends SqliteDialect {
+export class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly afterCommit: () => void,
+  ) {
+    super(config)
+  }
+
   override createDriver() {
     const driver = super.createDriver()
     driver.beginTransaction = (connection) => connection.executeQuery(CompiledQuery.raw('begin immediate')).then(() => {})
+    const commit = driver.commitTransaction.bind(driver)
+    driver.commitTransaction = (connection) => commit(connection).then(() => this.afterCommit())
     return driver
   }
 }
