@@ -73,8 +73,8 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
     // Checkpoints off the commit path, in a worker thread (a memory database has no WAL)
     if (options.checkpoints == false) database.pragma('wal_autocheckpoint = 0')
     const checkpointer = file == ':memory:' || options.checkpoints == false ? undefined : startCheckpointer(database, file)
-    // Statistics for the query planner, or it reads a window's events by time rather than by name
-    // (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
+    // Statistics for the query planner, or it may pick a worse index: it read a window's events by time
+    // rather than by name (sqlite.org/lang_analyze.html#req: optimize at open, with a bounded analysis, and periodically)
     database.pragma('analysis_limit = 1000')
     const kysely = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(database) }, () => checkpointer?.restartIfAsked()) })
     db = {
