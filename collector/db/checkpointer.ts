@@ -47,7 +47,9 @@ const timer = setInterval(() => {
     // Flush what it copied to the disk here, or the restart's sync would do it in the writer
     if (checkpointed != copied) fsyncSync(file)
     copied = checkpointed
-    if (log > workerData.limit) Atomics.store(asked, 0, 1)
+    // Not while a read holds an older snapshot (the copy stopped short of the end): the restart would
+    // have to wait for it, and would only copy, in the writer, what this thread copies anyway
+    if (log > workerData.limit && checkpointed == log) Atomics.store(asked, 0, 1)
   } catch (error) {
     // busy: the next round copies it; anything else (I/O, a read-only file) ends the worker,
     // and the writer checkpoints itself again

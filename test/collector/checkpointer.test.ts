@@ -93,3 +93,30 @@ test('the collector’s SQLite connection checks for a restart after every commi
   expect(checks).toBe(3)
   await kysely.destroy()
 })
+
+test('no restart is asked while a read in another connection holds an older snapshot', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
+  dirs.push(dir)
+  const file = join(dir, 'northstar.db')
+  const database = new SQLite(file)
+  database.pragma('journal_mode = WAL')
+  database.exec('create table t (x)')
+  const restarts: string[] = []
+  const pragma = database.pragma.bind(database)
+  database.pragma = ((source: string, options?: SQLite.PragmaOptions) => {
+    if (source == 'wal_checkpoint(RESTART)') restarts.push(source)
+    return pragma(source, options)
+  }) as typeof database.pragma
+  const reader = new SQLite(file)
+  reader.exec('begin; select * from t') // its snapshot: before the insert below
+  database.exec('insert into t values (1)')
+  const checkpointer = startCheckpointer(database, file, 0)
+  await new Promise((resolve) => setTimeout(resolve, 600)) // rounds of the worker, each stopped short by the read
+  checkpointer.restartIfAsked()
+  expect(restarts).toEqual([])
+  reader.exec('commit')
+  await until(() => (checkpointer.restartIfAsked(), restarts.length), 'a restart once the read is over', { timeout: 10_000 })
+  await checkpointer.stop()
+  reader.close()
+  database.close()
+})
