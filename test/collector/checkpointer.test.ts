@@ -51,7 +51,8 @@ test('lets the writer checkpoint again when the worker fails', async () => {
   database.close()
 })
 
-test('past the size limit, the writer’s own connection starts the WAL over, between its transactions only', async () => {
+/** A WAL database with a table t in a temp folder, and the WAL restarts run on it: whether each came inside a transaction. */
+function watchedDatabase() {
   const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
   dirs.push(dir)
   const file = join(dir, 'northstar.db')
@@ -59,12 +60,17 @@ test('past the size limit, the writer’s own connection starts the WAL over, be
   database.pragma('journal_mode = WAL')
   database.pragma('busy_timeout = 5000')
   database.exec('create table t (x)')
-  const restarts: boolean[] = [] // whether each came inside a transaction
+  const restarts: boolean[] = []
   const pragma = database.pragma.bind(database)
   database.pragma = ((source: string, options?: SQLite.PragmaOptions) => {
     if (source == 'wal_checkpoint(RESTART)') restarts.push(database.inTransaction)
     return pragma(source, options)
   }) as typeof database.pragma
+  return { file, database, restarts }
+}
+
+test('past the size limit, the writer’s own connection starts the WAL over, between its transactions only', async () => {
+  const { file, database, restarts } = watchedDatabase()
   const checkpointer = startCheckpointer(database, file, 0) // every WAL is past a limit of 0 pages
 
   database.exec('begin immediate; insert into t values (1)')
@@ -95,18 +101,7 @@ test('the collector’s SQLite connection checks for a restart after every commi
 })
 
 test('no restart is asked while a read in another connection holds an older snapshot', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'northstar-checkpoint-'))
-  dirs.push(dir)
-  const file = join(dir, 'northstar.db')
-  const database = new SQLite(file)
-  database.pragma('journal_mode = WAL')
-  database.exec('create table t (x)')
-  const restarts: string[] = []
-  const pragma = database.pragma.bind(database)
-  database.pragma = ((source: string, options?: SQLite.PragmaOptions) => {
-    if (source == 'wal_checkpoint(RESTART)') restarts.push(source)
-    return pragma(source, options)
-  }) as typeof database.pragma
+  const { file, database, restarts } = watchedDatabase()
   const reader = new SQLite(file)
   reader.exec('begin; select * from t') // its snapshot: before the insert below
   database.exec('insert into t values (1)')
