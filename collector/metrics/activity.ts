@@ -9,6 +9,7 @@ import type { Db } from '../db/index'
 import { chunks } from '../db/rows'
 import { activityKeys } from '../db/ingest'
 import type { ActivityTable, Tables } from '../db/schema'
+import { readColumns, type Columns } from './columns'
 import { everyone, type Persons } from './population'
 import { DAY } from './time'
 
@@ -16,32 +17,31 @@ export type Range = [from: number, to: number]
 export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'person' | 'first_time' | 'last_time'>
 
 /**
- * A person active on a day, as activeSets reads it. Only on a day that a range starts or ends
- * inside are its times and actor read (inside() needs them); on any other day a range that
- * holds the day holds all of it. A column handed to JavaScript costs: of the ~3.5 µs a row of
- * six took, strings mostly (bench/metrics.mjs, retention at 1M events: 313 ms for its rows).
+ * Who was active on the days of the ranges, as activeSets reads it: a row per actor, day and key.
+ * Only on a day that a range starts or ends inside are its times and actor read (inside() needs
+ * them), else null; on any other day a range that holds the day holds all of it.
  */
-type DayRow = Pick<ActivityRow, 'day' | 'person'> & Partial<Pick<ActivityRow, 'actor' | 'first_time' | 'last_time'>>
+type DayRows = Columns<{ day: number; person: string }> & Partial<Columns<{ actor: string | null; first_time: number | null; last_time: number | null }>>
 
 /** The rows of the keys (`''`: any event) on the UTC days that the ranges touch. */
-function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]): Promise<DayRow[]> {
+function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]): Promise<DayRows> {
   const cut = [...new Set(ranges.flat().filter((t) => t % DAY != 0).map((t) => Math.floor(t / DAY)))]
   const onCut = (column: 'actor' | 'first_time' | 'last_time') => sql<never>`case when day in (${sql.join(cut)}) then ${sql.ref(column)} end`.as(column)
-  return db.kysely
+  const rows = db.kysely
     .selectFrom('activity')
     .select(['day', 'person'])
-    .$if(cut.length > 0, (q) => q.select([onCut('actor'), onCut('first_time'), onCut('last_time')]))
     .where('project_id', '=', project)
     .where('key', 'in', keys)
     .where('day', '>=', Math.floor(Math.min(...ranges.map((r) => r[0])) / DAY))
     .where('day', '<=', Math.floor((Math.max(...ranges.map((r) => r[1])) - 1) / DAY))
-    .execute() as Promise<DayRow[]>
+  if (!cut.length) return readColumns(db, rows, ['day', 'person'])
+  return readColumns(db, rows.select([onCut('actor'), onCut('first_time'), onCut('last_time')]), ['day', 'person', 'actor', 'first_time', 'last_time'])
 }
 
-/** Whether the row's actor had an event in [a, b) of the row's day: true, false, or undefined when only the events can tell. */
-function inside(row: ActivityRow, a: number, b: number): boolean | undefined {
-  if (row.last_time < a || row.first_time >= b) return false
-  if (row.first_time >= a || row.last_time < b) return true
+/** Whether an actor whose first and last event of a day were at these times had an event in [a, b) of that day: true, false, or undefined when only the events can tell. */
+function inside(first: number, last: number, a: number, b: number): boolean | undefined {
+  if (last < a || first >= b) return false
+  if (first >= a || last < b) return true
   return undefined
 }
 
@@ -53,21 +53,23 @@ export async function activeSets(db: Db, project: string, persons: Persons, keys
   const sets = ranges.map(() => new Set<string>())
   if (!ranges.length) return sets
   const rows = await loadActivity(db, project, keys, ranges)
-  const byDay = new Map<number, DayRow[]>()
-  for (const row of rows) {
-    const list = byDay.get(row.day)
-    if (list) list.push(row)
-    else byDay.set(row.day, [row])
-  }
+  const byDay = new Map<number, number[]>() // row indexes
+  rows.day.forEach((day, i) => {
+    const list = byDay.get(day)
+    if (list) list.push(i)
+    else byDay.set(day, [i])
+  })
   const unsure: { set: Set<string>; person: string; actor: string; range: Range }[] = []
   ranges.forEach(([a, b], i) => {
     const set = sets[i]!
     for (let day = Math.floor(a / DAY); day * DAY < b; day++)
       for (const row of byDay.get(day) ?? []) {
-        if (set.has(row.person) || !persons.has(row.person)) continue
-        const answer = row.first_time == null || inside(row as ActivityRow, a, b)
-        if (answer) set.add(row.person)
-        else if (answer === undefined) unsure.push({ set, person: row.person, actor: row.actor!, range: [a, b] })
+        const person = rows.person[row]!
+        if (set.has(person) || !persons.has(person)) continue
+        const first = rows.first_time?.[row]
+        const answer = first == null || inside(first, rows.last_time![row]!, a, b)
+        if (answer) set.add(person)
+        else if (answer === undefined) unsure.push({ set, person, actor: rows.actor![row]!, range: [a, b] })
       }
   })
   const found = await firstEvents(db, project, unsure.map((u) => ({ actor: u.actor, keys, range: u.range })))

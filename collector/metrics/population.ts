@@ -6,6 +6,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { later } from '../db/rows'
+import { readColumns } from './columns'
 import type { Query } from './query'
 
 export interface Person {
@@ -59,40 +60,46 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   // persons (bench/metrics.mjs), reading the table in order ~190 ms.
   if (seenBefore != null) rows = rows.where(sql<number>`+first_time`, '<', seenBefore)
   const [list, personTraits, accountTraits] = await Promise.all([
-    rows.execute(),
+    readColumns(db, rows, ['person', 'signup_time', 'account']),
     keys.length
-      ? db.kysely
-          .selectFrom('traits as t')
-          .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
-          .select(['a.person', 't.key', 't.value', 't.time', 't.seq'])
-          .where('t.project_id', '=', project)
-          .where('t.kind', '=', 'person')
-          .where('t.key', 'in', keys)
-          .execute()
-      : [],
+      ? readColumns(
+          db,
+          db.kysely
+            .selectFrom('traits as t')
+            .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
+            .select(['a.person', 't.key', 't.value', 't.time', 't.seq'])
+            .where('t.project_id', '=', project)
+            .where('t.kind', '=', 'person')
+            .where('t.key', 'in', keys),
+          ['person', 'key', 'value', 'time', 'seq'],
+        )
+      : null,
     keys.length
-      ? db.kysely.selectFrom('traits').select(['subject', 'key', 'value']).where('project_id', '=', project).where('kind', '=', 'account').where('key', 'in', keys).execute()
-      : [],
+      ? readColumns(db, db.kysely.selectFrom('traits').select(['subject', 'key', 'value']).where('project_id', '=', project).where('kind', '=', 'account').where('key', 'in', keys), ['subject', 'key', 'value'])
+      : null,
   ])
   const accounts = new Map<string, Record<string, unknown>>()
-  for (const t of accountTraits) {
-    let record = accounts.get(t.subject)
-    if (!record) accounts.set(t.subject, (record = {}))
-    record[t.key] = JSON.parse(t.value)
-  }
+  accountTraits?.subject.forEach((subject, i) => {
+    let record = accounts.get(subject)
+    if (!record) accounts.set(subject, (record = {}))
+    record[accountTraits.key[i]!] = JSON.parse(accountTraits.value[i]!)
+  })
   const latest = new Map<string, Map<string, Stamped>>()
-  for (const t of personTraits) {
-    let merged = latest.get(t.person)
-    if (!merged) latest.set(t.person, (merged = new Map()))
-    if (later(t, merged.get(t.key))) merged.set(t.key, t)
-  }
+  personTraits?.person.forEach((person, i) => {
+    let merged = latest.get(person)
+    if (!merged) latest.set(person, (merged = new Map()))
+    const t = { value: personTraits.value[i]!, time: personTraits.time[i]!, seq: personTraits.seq[i]! }
+    const key = personTraits.key[i]!
+    if (later(t, merged.get(key))) merged.set(key, t)
+  })
   const persons = new Map<string, Person>()
-  for (const r of list) {
+  list.person.forEach((id, i) => {
     const traits: Record<string, unknown> = {}
-    for (const [key, t] of latest.get(r.person) ?? []) traits[key] = JSON.parse(t.value)
-    const person = { id: r.person, signup: r.signup_time, account: r.account, traits, accountTraits: (r.account && accounts.get(r.account)) || {} }
-    if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(r.person, person)
-  }
+    for (const [key, t] of latest.get(id) ?? []) traits[key] = JSON.parse(t.value)
+    const account = list.account[i]!
+    const person = { id, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || {} }
+    if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(id, person)
+  })
   return { persons, has: (person) => persons.has(person) }
 }
 
@@ -112,32 +119,36 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
   const keys = [...new Set(keySets.flat())]
   const [population, rows] = await Promise.all([
     segmentOf(db, query),
-    db.kysely
-      .selectFrom('persons as p')
-      .select(['p.person', 'p.signup_time'])
-      .$if(keys.length > 0, (q) =>
-        q.select((eb) =>
-          eb
-            .selectFrom('firsts as f')
-            // concat() reads NULL as '' in both dialects
-            .select(sql<string | null>`concat(${sql.join(keySets.map((set) => sql`min(case when f.key in (${sql.join(set.length ? set : [''])}) then f.time end)`), sql`, ',', `)})`.as('times'))
-            .whereRef('f.project_id', '=', 'p.project_id')
-            .whereRef('f.person', '=', 'p.person')
-            .where('f.key', 'in', keys)
-            .as('times'),
-        ),
-      )
-      .where('p.project_id', '=', query.project.id)
-      .where('p.signup_time', '>=', query.from)
-      .where('p.signup_time', '<', query.to)
-      .execute() as Promise<{ person: string; signup_time: number; times?: string | null }[]>,
+    readColumns(
+      db,
+      db.kysely
+        .selectFrom('persons as p')
+        .select(['p.person', 'p.signup_time'])
+        .$if(keys.length > 0, (q) =>
+          q.select((eb) =>
+            eb
+              .selectFrom('firsts as f')
+              // concat() reads NULL as '' in both dialects
+              .select(sql<string | null>`concat(${sql.join(keySets.map((set) => sql`min(case when f.key in (${sql.join(set.length ? set : [''])}) then f.time end)`), sql`, ',', `)})`.as('times'))
+              .whereRef('f.project_id', '=', 'p.project_id')
+              .whereRef('f.person', '=', 'p.person')
+              .where('f.key', 'in', keys)
+              .$asScalar()
+              .as('times'),
+          ),
+        )
+        .where('p.project_id', '=', query.project.id)
+        .where('p.signup_time', '>=', query.from)
+        .where('p.signup_time', '<', query.to),
+      keys.length ? ['person', 'signup_time', 'times'] : ['person', 'signup_time'],
+    ),
   ])
   const cohort = new Map<string, Member>()
-  for (const r of rows) {
-    if (!population.has(r.person)) continue
-    const times = r.times?.split(',') ?? []
-    cohort.set(r.person, { id: r.person, signup: r.signup_time, firsts: keySets.map((_, i) => (times[i] ? Number(times[i]) : null)) })
-  }
+  rows.person.forEach((id, i) => {
+    if (!population.has(id)) return
+    const times = rows.times?.[i]?.split(',') ?? []
+    cohort.set(id, { id, signup: rows.signup_time[i]!, firsts: keySets.map((_, k) => (times[k] ? Number(times[k]) : null)) })
+  })
   return cohort
 }
 
