@@ -117,9 +117,9 @@ export async function checkHealth(db: Db, config: Config, now: number) {
     }
 
     const population = await loadPopulation(db, query, [], now)
-    const list = subjects(population)
-    const [last, previous] = await Promise.all([activeDays(db, query, population, list, now - 30 * DAY, now), activeDays(db, query, population, list, now - 60 * DAY, now - 30 * DAY)])
-    for (const [i, s] of list.entries()) {
+    const all = subjects(population)
+    const [last, previous] = await Promise.all([activeDays(db, query, population, all, now - 30 * DAY, now), activeDays(db, query, population, all, now - 60 * DAY, now - 30 * DAY)])
+    for (const [i, s] of all.list.entries()) {
       const [was, is] = [previous[i]!, last[i]!]
       if (was > 0 && is <= was / 2)
         await enqueue(

@@ -5,7 +5,7 @@ import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { activeSets } from './activity'
 import { keysOf } from './firsts'
-import { everyone, loadPopulation, type Persons, type Population } from './population'
+import { everyone, loadPopulation, type Person, type Persons, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -16,7 +16,7 @@ export const band = (score: number): Band => (score >= 80 ? 'healthy' : score >=
 export interface Subject {
   subject: string
   kind: 'account' | 'person'
-  persons: string[]
+  persons: Person[]
 }
 
 export interface Health extends Omit<Subject, 'persons'> {
@@ -28,41 +28,44 @@ export interface Health extends Omit<Subject, 'persons'> {
   featuresUsed: number
 }
 
-/** Accounts gather their persons; a person without an account is their own subject. */
-export function subjects(population: Population): Subject[] {
-  const accounts = new Map<string, Subject>()
-  const list: Subject[] = []
-  for (const person of population.persons.values()) {
-    if (person.account == null) list.push({ subject: person.id, kind: 'person', persons: [person.id] })
-    else {
-      const account = accounts.get(person.account)
-      if (account) account.persons.push(person.id)
-      else accounts.set(person.account, { subject: person.account, kind: 'account', persons: [person.id] })
-    }
-  }
-  return [...accounts.values(), ...list]
+/** The subjects of a population, and the position of each person's subject in the list, by the person's index. */
+export interface Subjects {
+  list: Subject[]
+  of: Int32Array
 }
 
-/** Each person's subject, by its position in the list. */
-const indexOf = (list: Subject[]) => {
-  const index = new Map<string, number>()
-  list.forEach((s, i) => s.persons.forEach((p) => index.set(p, i)))
-  return index
+/** Accounts gather their persons; a person without an account is their own subject. */
+export function subjects(population: Population): Subjects {
+  const accounts = new Map<string, number>() // positions in the list
+  const list: Subject[] = []
+  const of = new Int32Array(population.persons.size)
+  for (const person of population.persons.values()) {
+    let i = person.account == null ? undefined : accounts.get(person.account)
+    if (i === undefined) {
+      i = list.length
+      list.push(person.account == null ? { subject: person.id, kind: 'person', persons: [] } : { subject: person.account, kind: 'account', persons: [] })
+      if (person.account != null) accounts.set(person.account, i)
+    }
+    list[i]!.persons.push(person)
+    of[person.index] = i
+  }
+  return { list, of }
 }
 
 /** Whom activity may count: with no segment everyone, as anyone active before `to` was seen before it (no lookup per row). */
 const counting = (query: Query, population: Population): Persons => (query.segments.length ? population : everyone)
 
-/** Per subject of the list (by position), how many local days of [from, to) any of its persons was active on. */
-export async function activeDays(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number, index = indexOf(list)): Promise<Uint16Array> {
-  const sets = await activeSets(db, query.project.id, counting(query, population), [''], days(from, to, query.tz))
+/** Per subject (by position), for each of the person sets, how many of them hold any of its persons. */
+function countSets(population: Population, { list, of }: Subjects, sets: Set<string>[]): Uint16Array {
   const count = new Uint16Array(list.length)
-  const last = new Int32Array(list.length).fill(-1) // the last day counted per subject
-  sets.forEach((set, day) => {
-    for (const person of set) {
-      const i = index.get(person)
-      if (i !== undefined && last[i] != day) {
-        last[i] = day
+  const last = new Int32Array(list.length).fill(-1) // the last set counted per subject
+  sets.forEach((set, n) => {
+    for (const id of set) {
+      const person = population.persons.get(id)
+      if (!person) continue
+      const i = of[person.index]!
+      if (last[i] != n) {
+        last[i] = n
         count[i]!++
       }
     }
@@ -70,35 +73,28 @@ export async function activeDays(db: Db, query: Query, population: Population, l
   return count
 }
 
-/** Per subject of the list (by position), how many of the project's features any of its persons used in [from, to). */
-async function featuresUsed(db: Db, query: Query, population: Population, list: Subject[], from: number, to: number, index: Map<string, number>): Promise<Uint16Array> {
-  const used = new Uint16Array(list.length)
+/** Per subject (by position), how many local days of [from, to) any of its persons was active on. */
+export async function activeDays(db: Db, query: Query, population: Population, subjects: Subjects, from: number, to: number): Promise<Uint16Array> {
+  return countSets(population, subjects, await activeSets(db, query.project.id, counting(query, population), [''], days(from, to, query.tz)))
+}
+
+/** Per subject (by position), how many of the project's features any of its persons used in [from, to). */
+async function featuresUsed(db: Db, query: Query, population: Population, subjects: Subjects, from: number, to: number): Promise<Uint16Array> {
   const users = await Promise.all(query.project.features.map(async (f) => (await activeSets(db, query.project.id, counting(query, population), keysOf('f', f), [[from, to]]))[0]!))
-  for (const persons of users) {
-    const counted = new Uint8Array(list.length) // once per subject, however many of its persons used it
-    for (const person of persons) {
-      const i = index.get(person)
-      if (i !== undefined && !counted[i]) {
-        counted[i] = 1
-        used[i]!++
-      }
-    }
-  }
-  return used
+  return countSets(population, subjects, users)
 }
 
 /** Every subject's health at `to`. */
 export async function healthScores(db: Db, query: Query): Promise<Health[]> {
   const { weights } = query.project.health
   const population = await loadPopulation(db, query, ['supportTickets', 'paymentsCurrent'], query.to)
-  const list = subjects(population)
-  const index = indexOf(list)
+  const all = subjects(population)
   const from = query.to - 30 * DAY
-  const [active, used] = await Promise.all([activeDays(db, query, population, list, from, query.to, index), featuresUsed(db, query, population, list, from, query.to, index)])
+  const [active, used] = await Promise.all([activeDays(db, query, population, all, from, query.to), featuresUsed(db, query, population, all, from, query.to)])
   const features = query.project.features.length
 
-  return list.map((s, i) => {
-    const person = population.persons.get(s.persons[0]!)!
+  return all.list.map((s, i) => {
+    const person = s.persons[0]!
     const traits = s.kind == 'account' ? person.accountTraits : person.traits
     const tickets = traits.supportTickets == null ? 0 : Number(traits.supportTickets)
     const activeDays = active[i]!

@@ -30,7 +30,7 @@ export const onboarding: Metric<{
   const project = query.project.id
   const steps = query.project.onboarding.steps
   const keys = steps.map((s) => keysOf('s', s))
-  const cohort = [...(await loadCohort(db, query, keys)).values()]
+  const cohort = await loadCohort(db, query, keys)
   // The ordered funnel: t_k is the first completion of step k at or after t_(k-1). That is step k's first
   // completion unless it came before t_(k-1): only for the persons who completed steps out of order are
   // the days of their completions read.

@@ -11,6 +11,8 @@ import type { Query } from './query'
 
 export interface Person {
   id: string
+  /** Its place among the population's persons, in the order they were loaded: where arrays keep per-person figures. */
+  index: number
   /** createdAt when it is an ISO 8601 string, else the first event's time. */
   signup: number
   /** The groupId of the latest group call, or null. */
@@ -30,6 +32,9 @@ export interface Population extends Persons {
   /** The persons that pass the segment filter. */
   persons: Map<string, Person>
 }
+
+/** The traits of whoever has none: one object, not one each. */
+const NONE: Record<string, unknown> = Object.freeze({})
 
 interface Stamped {
   value: string
@@ -94,11 +99,12 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   })
   const persons = new Map<string, Person>()
   list.person.forEach((id, i) => {
-    const traits: Record<string, unknown> = {}
-    for (const [key, t] of latest.get(id) ?? []) traits[key] = JSON.parse(t.value)
+    const merged = latest.get(id)
+    const traits: Record<string, unknown> = merged ? {} : NONE
+    for (const [key, t] of merged ?? []) traits[key] = JSON.parse(t.value)
     const account = list.account[i]!
-    const person = { id, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || {} }
-    if (query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(id, person)
+    const person = { id, index: persons.size, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || NONE }
+    if (!query.segments.length || query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(id, person)
   })
   return { persons, has: (person) => persons.has(person) }
 }
@@ -115,7 +121,7 @@ export interface Member extends Pick<Person, 'id' | 'signup'> {
  * times as one text, `t0,t1,…` (empty: never): a lookup per set and person cost ~3 µs each,
  * 400 ms for five sets at 33,000 signups (bench/metrics.mjs, onboarding), one for all ~250 ms.
  */
-export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Map<string, Member>> {
+export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Member[]> {
   const keys = [...new Set(keySets.flat())]
   const [population, rows] = await Promise.all([
     segmentOf(db, query),
@@ -143,11 +149,11 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
       keys.length ? ['person', 'signup_time', 'times'] : ['person', 'signup_time'],
     ),
   ])
-  const cohort = new Map<string, Member>()
+  const cohort: Member[] = []
   rows.person.forEach((id, i) => {
     if (!population.has(id)) return
     const times = rows.times?.[i]?.split(',') ?? []
-    cohort.set(id, { id, signup: rows.signup_time[i]!, firsts: keySets.map((_, k) => (times[k] ? Number(times[k]) : null)) })
+    cohort.push({ id, signup: rows.signup_time[i]!, firsts: keySets.map((_, k) => (times[k] ? Number(times[k]) : null)) })
   })
   return cohort
 }

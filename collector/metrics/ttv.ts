@@ -33,13 +33,13 @@ export const ttv: Metric<{
 }> = async (db, query) => {
   const keys = valueKeys(query.project)
   if (!keys) throw new NotConfigured('activation.valueEvent')
-  const cohortOf = await loadCohort(db, query, [keys, [ACTION]])
+  const members = await loadCohort(db, query, [keys, [ACTION]])
 
   const times: number[] = []
   const censored: number[] = []
   const actions: number[] = []
-  const cohort = cohortOf.size
-  for (const person of cohortOf.values()) {
+  const cohort = members.length
+  for (const person of members) {
     const [reached, acted] = person.firsts
     const elapsed = reached == null ? null : reached - person.signup
     if (elapsed != null && (query.within == null || elapsed <= query.within)) {
