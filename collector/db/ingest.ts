@@ -3,7 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
-import { contribute, updatePersons } from './people'
+import { contribute, updatePersons, type PersonState } from './people'
 import { chunks, insertRows, later, ofActors } from './rows'
 import type { Tables } from './schema'
 
@@ -138,15 +138,15 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const keys = eventKeys(r) // once per message: firsts and activity both start from them
     for (const k of firstKeys(r, keys)) {
       const f = firsts.get(`${at}\u0000${k}`)
-      if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, person: '', key: k, time: t })
+      if (!f || t < f.time) firsts.set(`${at}\u0000${k}`, { project_id: p, actor: r.actor, pid: 0, key: k, time: t })
     }
     const day = Math.floor(t / DAY)
     const engaged = r.event == '$engagement' ? Number(r.properties!.engagedMs) : 0
     for (const k of activityKeys(r, keys)) {
       const id = `${p}\u0000${k}\u0000${day}\u0000${r.actor}`
       const a = activity.get(id)
-      // (its person, as those of firsts and sessions, is known once the actors are written)
-      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, person: '', first_time: t, last_time: t, engaged_ms: engaged })
+      // (its person's number, as those of firsts and sessions, is known once the persons are written)
+      if (!a) activity.set(id, { project_id: p, key: k, day, actor: r.actor, pid: 0, first_time: t, last_time: t, engaged_ms: engaged })
       else {
         a.first_time = Math.min(a.first_time, t)
         a.last_time = Math.max(a.last_time, t)
@@ -172,7 +172,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     if (r.sessionId) {
       const sid = `${p}\u0000${r.sessionId}`
       const s = sessions.get(sid)
-      if (!s) sessions.set(sid, { project_id: p, session_id: r.sessionId, actor: r.actor, person: '', start_time: t, end_time: t })
+      if (!s) sessions.set(sid, { project_id: p, session_id: r.sessionId, actor: r.actor, pid: 0, start_time: t, end_time: t })
       else {
         if (t < s.start_time) Object.assign(s, { start_time: t, actor: r.actor })
         s.end_time = Math.max(s.end_time, t)
@@ -210,14 +210,6 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       moved.get(a.project_id)!.set(a.actor, [a.prev_person, a.person])
     }
   }
-  // the rows that name their actor's person name it as the write leaves it
-  for (const rows of [firsts, sessions, activity]) for (const r of rows.values()) r.person = after.get(`${r.project_id}\u0000${r.actor}`)!
-  await insertRows(db, trx, 'firsts', sorted(firsts), (values) =>
-    trx
-      .insertInto('firsts')
-      .values(values)
-      .onConflict((oc) => oc.columns(['project_id', 'actor', 'key']).doUpdateSet({ time: sql.ref('excluded.time') }).where(sql<boolean>`excluded.time < firsts.time`)),
-  )
   await insertRows(db, trx, 'traits', sorted(traits), (values) =>
     trx
       .insertInto('traits')
@@ -240,6 +232,23 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
           .where(latest('memberships')),
       ),
   )
+  // the persons next, for their numbers: what the write adds to each, and the actors a re-link moved
+  const added = new Map<string, Map<string, PersonState>>()
+  for (const r of rows) {
+    if (!added.has(r.projectId)) added.set(r.projectId, new Map())
+    contribute(added.get(r.projectId)!, r.projectId, after.get(`${r.projectId}\u0000${r.actor}`)!, r)
+  }
+  const pids = new Map<string, number>() // `project\0person` to its number
+  for (const [project, persons] of added)
+    for (const [person, pid] of await updatePersons(db, trx, project, persons, moved.get(project) ?? new Map())) pids.set(`${project}\u0000${person}`, pid)
+  // the rows that name their actor's person name it as the write leaves it
+  for (const rows of [firsts, sessions, activity]) for (const r of rows.values()) r.pid = pids.get(`${r.project_id}\u0000${after.get(`${r.project_id}\u0000${r.actor}`)}`)!
+  await insertRows(db, trx, 'firsts', sorted(firsts), (values) =>
+    trx
+      .insertInto('firsts')
+      .values(values)
+      .onConflict((oc) => oc.columns(['project_id', 'actor', 'key']).doUpdateSet({ time: sql.ref('excluded.time') }).where(sql<boolean>`excluded.time < firsts.time`)),
+  )
   await insertRows(db, trx, 'sessions', sorted(sessions), (values) =>
     trx
       .insertInto('sessions')
@@ -247,7 +256,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       .onConflict((oc) =>
         oc.columns(['project_id', 'session_id']).doUpdateSet({
           actor: sql`case when excluded.start_time < sessions.start_time then excluded.actor else sessions.actor end`,
-          person: sql`case when excluded.start_time < sessions.start_time then excluded.person else sessions.person end`,
+          pid: sql`case when excluded.start_time < sessions.start_time then excluded.pid else sessions.pid end`,
           start_time: db.least('sessions.start_time', 'excluded.start_time'),
           end_time: db.greatest('sessions.end_time', 'excluded.end_time'),
         }),
@@ -259,7 +268,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       .values(values)
       .onConflict((oc) =>
         oc.columns(['project_id', 'key', 'day', 'actor']).doUpdateSet({
-          person: sql.ref('excluded.person'),
+          pid: sql.ref('excluded.pid'),
           first_time: db.least('activity.first_time', 'excluded.first_time'),
           last_time: db.greatest('activity.last_time', 'excluded.last_time'),
           engaged_ms: sql`activity.engaged_ms + excluded.engaged_ms`,
@@ -272,14 +281,9 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
       for (const table of ['firsts', 'activity', 'sessions'] as const)
         await trx
           .updateTable(table)
-          .set({ person: sql`(select a.person from actors a where a.project_id = ${sql.ref(`${table}.project_id`)} and a.actor = ${sql.ref(`${table}.actor`)})` })
+          .set({
+            pid: sql`(select p.pid from actors a join persons p on p.project_id = a.project_id and p.person = a.person where a.project_id = ${sql.ref(`${table}.project_id`)} and a.actor = ${sql.ref(`${table}.actor`)})`,
+          })
           .where(ofActors(table, project, chunk))
           .execute()
-  // what the write adds to each person, and the actors a re-link moved
-  const added = new Map<string, Map<string, Tables['persons']>>()
-  for (const r of rows) {
-    if (!added.has(r.projectId)) added.set(r.projectId, new Map())
-    contribute(added.get(r.projectId)!, r.projectId, after.get(`${r.projectId}\u0000${r.actor}`)!, r)
-  }
-  for (const [project, persons] of added) await updatePersons(db, trx, project, persons, moved.get(project) ?? new Map())
 }

@@ -9,13 +9,16 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import { parseIsoTime } from '../metrics/time'
 import type { Db } from './index'
 import { chunks, insertRows, later } from './rows'
-import type { Tables } from './schema'
+import type { PersonsTable, Tables } from './schema'
+
+/** A person's row but its number, which the database gives. */
+export type PersonState = Omit<PersonsTable, 'pid'>
 
 type Trx = Transaction<Tables>
 
 /** Each person's state folded from the full state of the given actors (each with its current person). */
-export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, Tables['persons']>> {
-  const persons = new Map<string, Tables['persons']>()
+export async function foldPersons(trx: Kysely<Tables>, project: string, actors: Map<string, string>): Promise<Map<string, PersonState>> {
+  const persons = new Map<string, PersonState>()
   const list = [...actors.keys()]
   for (const chunk of chunks(list)) {
     const [rows, created, groups] = await Promise.all([
@@ -52,10 +55,10 @@ export async function foldPersons(trx: Kysely<Tables>, project: string, actors: 
 }
 
 /** A person's part of a write: its rows' first event time, latest createdAt and latest group call. */
-export function contribute(persons: Map<string, Tables['persons']>, project: string, person: string, r: { eventTime: number; seq: number; type: string; traits?: Record<string, unknown> | undefined; groupId: string | null }) {
+export function contribute(persons: Map<string, PersonState>, project: string, person: string, r: { eventTime: number; seq: number; type: string; traits?: Record<string, unknown> | undefined; groupId: string | null }) {
   const created = r.type == 'identify' && r.traits?.createdAt !== undefined
   const grouped = r.type == 'group'
-  const row: Tables['persons'] = {
+  const row: PersonState = {
     project_id: project,
     person,
     first_time: r.eventTime,
@@ -72,14 +75,14 @@ export function contribute(persons: Map<string, Tables['persons']>, project: str
 }
 
 /** Adds a person's state to those known, merged into the same person's. */
-function add(persons: Map<string, Tables['persons']>, state: Tables['persons']) {
+function add(persons: Map<string, PersonState>, state: PersonState) {
   const known = persons.get(state.person)
   if (known) merge(known, state)
   else persons.set(state.person, state)
 }
 
 /** Merges b into a, as the upsert below merges rows. */
-function merge(a: Tables['persons'], b: Tables['persons']) {
+function merge(a: PersonState, b: PersonState) {
   a.first_time = Math.min(a.first_time, b.first_time)
   if (b.created_time != null && later({ time: b.created_time, seq: b.created_seq! }, a.created_time == null ? null : { time: a.created_time, seq: a.created_seq! }))
     Object.assign(a, { created_ms: b.created_ms, created_time: b.created_time, created_seq: b.created_seq })
@@ -92,16 +95,17 @@ function merge(a: Tables['persons'], b: Tables['persons']) {
  * After the per-actor state of a write: merges what the write adds into its persons
  * (`added`, from its rows), and for the actors a re-link moved (actor to its old and
  * new person) the whole history of the actor into its new person; the old person is
- * recomputed from the actors it keeps, or deleted.
+ * recomputed from the actors it keeps, or deleted. Resolves with the number of each
+ * person of `added` (persons.pid).
  */
-export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, Tables['persons']>, moved: Map<string, [from: string, to: string]>) {
+export async function updatePersons(db: Db, trx: Trx, project: string, added: Map<string, PersonState>, moved: Map<string, [from: string, to: string]>): Promise<Map<string, number>> {
   if (moved.size)
     for (const state of (await foldPersons(trx, project, new Map([...moved].map(([actor, [, to]]) => [actor, to])))).values()) add(added, state)
   const rows = [...added.values()].sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
   const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
   const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
   const first = db.least('persons.first_time', 'excluded.first_time')
-  await insertRows(db, trx, 'persons', rows, (values) =>
+  const numbered = await insertRows(db, trx, 'persons', rows, (values) =>
     trx
       .insertInto('persons')
       .values(values)
@@ -117,7 +121,8 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
           account_time: sql`case when ${accountWins} then excluded.account_time else persons.account_time end`,
           account_seq: sql`case when ${accountWins} then excluded.account_seq else persons.account_seq end`,
         }),
-      ),
+      )
+      .returning(['person', 'pid']),
   )
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
@@ -134,4 +139,5 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
       await trx.updateTable('persons').set(values).where('project_id', '=', project).where('person', '=', person).execute()
     }
   }
+  return new Map(numbered.map((p) => [p.person, p.pid]))
 }

@@ -62,8 +62,8 @@ export interface ActorsTable {
 export interface FirstsTable {
   project_id: string
   actor: string
-  /** The actor's person (actors.person), kept with it: moved with the actor by a re-link. */
-  person: string
+  /** The number of the actor's person (persons.pid), kept with it: moved with the actor by a re-link. */
+  pid: number
   key: string
   time: number
 }
@@ -88,12 +88,12 @@ export interface MembershipsTable {
   seq: number
 }
 
-/** A session: its first event's actor and that actor's person (moved with it by a re-link), its first and last event time. */
+/** A session: its first event's actor and the number of that actor's person (moved with it by a re-link), its first and last event time. */
 export interface SessionsTable {
   project_id: string
   session_id: string
   actor: string
-  person: string
+  pid: number
   start_time: number
   end_time: number
 }
@@ -119,8 +119,8 @@ export interface ActivityTable {
   /** UTC days since the epoch. */
   day: number
   actor: string
-  /** The actor's person (actors.person), kept with it: moved with the actor by a re-link. */
-  person: string
+  /** The number of the actor's person (persons.pid), kept with it: moved with the actor by a re-link. */
+  pid: number
   first_time: number
   last_time: number
   /** The sum of `engagedMs` of the day's `$engagement` events among those the row counts. */
@@ -152,6 +152,8 @@ export interface HealthStateTable {
 
 /** Per-person state (db/people.ts): what cohorts are found by. */
 export interface PersonsTable {
+  /** The person's number, given by the database when its row is made: what firsts, activity and sessions name it by. */
+  pid: Generated<number>
   project_id: string
   person: string
   first_time: number

@@ -1,5 +1,5 @@
 // Who was active when, from the activity table: per actor, UTC day and key, the
-// first and last event time of that day, and the actor's person. An actor has an
+// first and last event time of that day, and the number of the actor's person. An actor has an
 // event in [a, b) of a day if its first or last time falls inside; it has none if
 // both fall on one side. Only when [a, b) lies strictly between them (a range
 // strictly inside one day, which windows and zones not aligned to UTC days
@@ -14,14 +14,14 @@ import { everyone, type Persons } from './population'
 import { DAY } from './time'
 
 export type Range = [from: number, to: number]
-export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'person' | 'first_time' | 'last_time'>
+export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'pid' | 'first_time' | 'last_time'>
 
 /**
  * Who was active on the days of the ranges, as activeSets reads it: a row per actor, day and key.
  * Only on a day that a range starts or ends inside are its times and actor read (inside() needs
  * them), else null; on any other day a range that holds the day holds all of it.
  */
-type DayRows = Columns<{ day: number; person: string }> & Partial<Columns<{ actor: string | null; first_time: number | null; last_time: number | null }>>
+type DayRows = Columns<{ day: number; pid: number }> & Partial<Columns<{ actor: string | null; first_time: number | null; last_time: number | null }>>
 
 /** The rows of the keys (`''`: any event) on the UTC days that the ranges touch. */
 function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]): Promise<DayRows> {
@@ -29,13 +29,13 @@ function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]):
   const onCut = (column: 'actor' | 'first_time' | 'last_time') => sql<never>`case when day in (${sql.join(cut)}) then ${sql.ref(column)} end`.as(column)
   const rows = db.kysely
     .selectFrom('activity')
-    .select(['day', 'person'])
+    .select(['day', 'pid'])
     .where('project_id', '=', project)
     .where('key', 'in', keys)
     .where('day', '>=', Math.floor(Math.min(...ranges.map((r) => r[0])) / DAY))
     .where('day', '<=', Math.floor((Math.max(...ranges.map((r) => r[1])) - 1) / DAY))
-  if (!cut.length) return readColumns(db, rows, ['day', 'person'])
-  return readColumns(db, rows.select([onCut('actor'), onCut('first_time'), onCut('last_time')]), ['day', 'person', 'actor', 'first_time', 'last_time'])
+  if (!cut.length) return readColumns(db, rows, ['day', 'pid'])
+  return readColumns(db, rows.select([onCut('actor'), onCut('first_time'), onCut('last_time')]), ['day', 'pid', 'actor', 'first_time', 'last_time'])
 }
 
 /** Whether an actor whose first and last event of a day were at these times had an event in [a, b) of that day: true, false, or undefined when only the events can tell. */
@@ -49,8 +49,8 @@ function inside(first: number, last: number, a: number, b: number): boolean | un
  * For each range, the persons who count with an event of one of the keys in it. The rows of everyone are
  * read and filtered here: cheaper than asking the database to look each row's person up (retention's cohorts).
  */
-export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<string>[]> {
-  const sets = ranges.map(() => new Set<string>())
+export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<number>[]> {
+  const sets = ranges.map(() => new Set<number>())
   if (!ranges.length) return sets
   const rows = await loadActivity(db, project, keys, ranges)
   const byDay = new Map<number, number[]>() // row indexes
@@ -59,21 +59,21 @@ export async function activeSets(db: Db, project: string, persons: Persons, keys
     if (list) list.push(i)
     else byDay.set(day, [i])
   })
-  const unsure: { set: Set<string>; person: string; actor: string; range: Range }[] = []
+  const unsure: { set: Set<number>; pid: number; actor: string; range: Range }[] = []
   ranges.forEach(([a, b], i) => {
     const set = sets[i]!
     for (let day = Math.floor(a / DAY); day * DAY < b; day++)
       for (const row of byDay.get(day) ?? []) {
-        const person = rows.person[row]!
-        if (set.has(person) || !persons.has(person)) continue
+        const pid = rows.pid[row]!
+        if (set.has(pid) || !persons.has(pid)) continue
         const first = rows.first_time?.[row]
         const answer = first == null || inside(first, rows.last_time![row]!, a, b)
-        if (answer) set.add(person)
-        else if (answer === undefined) unsure.push({ set, person, actor: rows.actor![row]!, range: [a, b] })
+        if (answer) set.add(pid)
+        else if (answer === undefined) unsure.push({ set, pid, actor: rows.actor![row]!, range: [a, b] })
       }
   })
   const found = await firstEvents(db, project, unsure.map((u) => ({ actor: u.actor, keys, range: u.range })))
-  unsure.forEach((u, i) => found[i] != null && u.set.add(u.person))
+  unsure.forEach((u, i) => found[i] != null && u.set.add(u.pid))
   return sets
 }
 
@@ -104,14 +104,14 @@ export async function activeCounts(db: Db, project: string, persons: Persons, ke
 }
 
 /**
- * How many distinct persons the rows name: the rows grouped by person and the groups counted,
- * rather than count(distinct person), which SQLite answers by inserting each row's person into a
- * B-tree: grouped, it sorts them once (bench/metrics.mjs at 1M events: MAU's 75,000 activity
- * rows 35 -> 28 ms, the 91,000 sessions of the window 48 -> 34 ms). PostgreSQL may hash the
- * groups, where count(distinct) always sorts (75,000 rows: 38 -> 23 ms).
+ * How many distinct persons the rows name: the rows grouped by person number and the groups counted,
+ * rather than count(distinct pid), which SQLite answers by inserting each row's number into a
+ * B-tree: grouped, it sorts them once (bench/metrics.mjs at 1M events, persons then named by
+ * text: MAU's 75,000 activity rows 35 -> 28 ms, the 91,000 sessions of the window 48 -> 34 ms).
+ * PostgreSQL may hash the groups, where count(distinct) always sorts (75,000 rows: 38 -> 23 ms).
  */
 export async function countPersons(db: Db, rows: SelectQueryBuilder<Tables, 'activity' | 'sessions', object>): Promise<number> {
-  const persons = rows.select(sql.ref<string>('person').as('person')).where(sql.ref('person'), 'is not', null).groupBy(sql.ref('person')).as('persons')
+  const persons = rows.select(sql.ref<number>('pid').as('pid')).where(sql.ref('pid'), 'is not', null).groupBy(sql.ref('pid')).as('persons')
   const { count } = await db.kysely.selectFrom(persons).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
   return Number(count)
 }

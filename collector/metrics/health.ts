@@ -56,12 +56,12 @@ export function subjects(population: Population): Subjects {
 const counting = (query: Query, population: Population): Persons => (query.segments.length ? population : everyone)
 
 /** Per subject (by position), for each of the person sets, how many of them hold any of its persons. */
-function countSets(population: Population, { list, of }: Subjects, sets: Set<string>[]): Uint16Array {
+function countSets(population: Population, { list, of }: Subjects, sets: Set<number>[]): Uint16Array {
   const count = new Uint16Array(list.length)
   const last = new Int32Array(list.length).fill(-1) // the last set counted per subject
   sets.forEach((set, n) => {
-    for (const id of set) {
-      const person = population.persons.get(id)
+    for (const pid of set) {
+      const person = population.persons.get(pid)
       if (!person) continue
       const i = of[person.index]!
       if (last[i] != n) {

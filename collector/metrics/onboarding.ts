@@ -37,7 +37,7 @@ export const onboarding: Metric<{
   const days = await loadStepDays(
     db,
     project,
-    cohort.filter((p) => p.firsts.some((t, k) => t != null && p.firsts.slice(0, k).some((before) => before != null && before > t))).map((p) => p.id),
+    cohort.filter((p) => p.firsts.some((t, k) => t != null && p.firsts.slice(0, k).some((before) => before != null && before > t))).map((p) => p.pid),
     keys.flat(),
   )
 
@@ -61,7 +61,7 @@ export const onboarding: Metric<{
     const found = await firstsAtOrAfter(
       db,
       project,
-      late.map(({ person, previous }) => ({ rows: (days.get(person.id) ?? []).filter((row) => keys[k]!.includes(row.key)), keys: keys[k]!, t: previous })),
+      late.map(({ person, previous }) => ({ rows: (days.get(person.pid) ?? []).filter((row) => keys[k]!.includes(row.key)), keys: keys[k]!, t: previous })),
     )
     const after = new Map(late.map((p, i) => [p, found[i]!]))
     going = going.filter((p) => {
@@ -93,20 +93,29 @@ export const onboarding: Metric<{
 }
 
 /** Per person, the days on which their actors did any of the keys: read through the actors' index, for a few persons. */
-async function loadStepDays(db: Db, project: string, persons: string[], keys: string[]): Promise<Map<string, ActivityRow[]>> {
-  const days = new Map<string, ActivityRow[]>()
+async function loadStepDays(db: Db, project: string, pids: number[], keys: string[]): Promise<Map<number, ActivityRow[]>> {
+  const days = new Map<number, ActivityRow[]>()
   const actors = []
-  for (const chunk of chunks(persons)) actors.push(...(await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', chunk).execute()))
+  for (const chunk of chunks(pids))
+    actors.push(
+      ...(await db.kysely
+        .selectFrom('persons as p')
+        .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'p.project_id').onRef('a.person', '=', 'p.person'))
+        .select('a.actor')
+        .where('p.project_id', '=', project)
+        .where('p.pid', 'in', chunk)
+        .execute()),
+    )
   for (const chunk of chunks(actors.map((a) => a.actor)))
     for (const row of await db.kysely
       .selectFrom('activity')
-      .select(['key', 'day', 'actor', 'person', 'first_time', 'last_time'])
+      .select(['key', 'day', 'actor', 'pid', 'first_time', 'last_time'])
       .where(ofActors('activity', project, chunk))
       .where('key', 'in', keys)
       .execute()) {
-      const list = days.get(row.person)
+      const list = days.get(row.pid)
       if (list) list.push(row)
-      else days.set(row.person, [row])
+      else days.set(row.pid, [row])
     }
   return days
 }

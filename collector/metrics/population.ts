@@ -10,6 +10,9 @@ import { readColumns } from './columns'
 import type { Query } from './query'
 
 export interface Person {
+  /** The person's number (persons.pid): what activity, firsts and sessions name it by. */
+  pid: number
+  /** `u:<userId>`, or the anonymous actor's id. */
   id: string
   /** Its place among the population's persons, in the order they were loaded: where arrays keep per-person figures. */
   index: number
@@ -25,12 +28,13 @@ export interface Person {
 
 /** Who counts: whether the segments keep a person. */
 export interface Persons {
-  has(person: string): boolean
+  /** By the person's number. */
+  has(pid: number): boolean
 }
 
 export interface Population extends Persons {
-  /** The persons that pass the segment filter. */
-  persons: Map<string, Person>
+  /** The persons that pass the segment filter, by number. */
+  persons: Map<number, Person>
 }
 
 /** The traits of whoever has none: one object, not one each. */
@@ -59,24 +63,25 @@ export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segm
 export async function loadPopulation(db: Db, query: Query, traitKeys: string[] = [], seenBefore?: number): Promise<Population> {
   const project = query.project.id
   const keys = [...new Set([...traitKeys, ...query.segments.map((s) => s.trait)])]
-  let rows = db.kysely.selectFrom('persons').select(['person', 'signup_time', 'account']).where('project_id', '=', project)
+  let rows = db.kysely.selectFrom('persons').select(['pid', 'person', 'signup_time', 'account']).where('project_id', '=', project)
   // Unary + keeps SQLite off persons_first (sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_):
   // when nearly everyone was seen before, a lookup per person through it took 350-530 ms at 100,000
   // persons (bench/metrics.mjs), reading the table in order ~190 ms.
   if (seenBefore != null) rows = rows.where(sql<number>`+first_time`, '<', seenBefore)
   const [list, personTraits, accountTraits] = await Promise.all([
-    readColumns(db, rows, ['person', 'signup_time', 'account']),
+    readColumns(db, rows, ['pid', 'person', 'signup_time', 'account']),
     keys.length
       ? readColumns(
           db,
           db.kysely
             .selectFrom('traits as t')
             .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
-            .select(['a.person', 't.key', 't.value', 't.time', 't.seq'])
+            .innerJoin('persons as p', (join) => join.onRef('p.project_id', '=', 'a.project_id').onRef('p.person', '=', 'a.person'))
+            .select(['p.pid', 't.key', 't.value', 't.time', 't.seq'])
             .where('t.project_id', '=', project)
             .where('t.kind', '=', 'person')
             .where('t.key', 'in', keys),
-          ['person', 'key', 'value', 'time', 'seq'],
+          ['pid', 'key', 'value', 'time', 'seq'],
         )
       : null,
     keys.length
@@ -89,28 +94,28 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     if (!record) accounts.set(subject, (record = {}))
     record[accountTraits.key[i]!] = JSON.parse(accountTraits.value[i]!)
   })
-  const latest = new Map<string, Map<string, Stamped>>()
-  personTraits?.person.forEach((person, i) => {
-    let merged = latest.get(person)
-    if (!merged) latest.set(person, (merged = new Map()))
+  const latest = new Map<number, Map<string, Stamped>>()
+  personTraits?.pid.forEach((pid, i) => {
+    let merged = latest.get(pid)
+    if (!merged) latest.set(pid, (merged = new Map()))
     const t = { value: personTraits.value[i]!, time: personTraits.time[i]!, seq: personTraits.seq[i]! }
     const key = personTraits.key[i]!
     if (later(t, merged.get(key))) merged.set(key, t)
   })
-  const persons = new Map<string, Person>()
-  list.person.forEach((id, i) => {
-    const merged = latest.get(id)
+  const persons = new Map<number, Person>()
+  list.pid.forEach((pid, i) => {
+    const merged = latest.get(pid)
     const traits: Record<string, unknown> = merged ? {} : NONE
     for (const [key, t] of merged ?? []) traits[key] = JSON.parse(t.value)
     const account = list.account[i]!
-    const person = { id, index: persons.size, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || NONE }
-    if (!query.segments.length || query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(id, person)
+    const person = { pid, id: list.person[i]!, index: persons.size, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || NONE }
+    if (!query.segments.length || query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(pid, person)
   })
-  return { persons, has: (person) => persons.has(person) }
+  return { persons, has: (pid) => persons.has(pid) }
 }
 
 /** A person of a signup cohort, with the first time of each set of keys asked (`null`: never). */
-export interface Member extends Pick<Person, 'id' | 'signup'> {
+export interface Member extends Pick<Person, 'pid' | 'signup'> {
   firsts: (number | null)[]
 }
 
@@ -129,7 +134,7 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
       db,
       db.kysely
         .selectFrom('persons as p')
-        .select(['p.person', 'p.signup_time'])
+        .select(['p.pid', 'p.signup_time'])
         .$if(keys.length > 0, (q) =>
           q.select((eb) =>
             eb
@@ -137,7 +142,7 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
               // concat() reads NULL as '' in both dialects
               .select(sql<string | null>`concat(${sql.join(keySets.map((set) => sql`min(case when f.key in (${sql.join(set.length ? set : [''])}) then f.time end)`), sql`, ',', `)})`.as('times'))
               .whereRef('f.project_id', '=', 'p.project_id')
-              .whereRef('f.person', '=', 'p.person')
+              .whereRef('f.pid', '=', 'p.pid')
               .where('f.key', 'in', keys)
               .$asScalar()
               .as('times'),
@@ -146,14 +151,14 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
         .where('p.project_id', '=', query.project.id)
         .where('p.signup_time', '>=', query.from)
         .where('p.signup_time', '<', query.to),
-      keys.length ? ['person', 'signup_time', 'times'] : ['person', 'signup_time'],
+      keys.length ? ['pid', 'signup_time', 'times'] : ['pid', 'signup_time'],
     ),
   ])
   const cohort: Member[] = []
-  rows.person.forEach((id, i) => {
-    if (!population.has(id)) return
+  rows.pid.forEach((pid, i) => {
+    if (!population.has(pid)) return
     const times = rows.times?.[i]?.split(',') ?? []
-    cohort.push({ id, signup: rows.signup_time[i]!, firsts: keySets.map((_, k) => (times[k] ? Number(times[k]) : null)) })
+    cohort.push({ pid, signup: rows.signup_time[i]!, firsts: keySets.map((_, k) => (times[k] ? Number(times[k]) : null)) })
   })
   return cohort
 }

@@ -2,8 +2,9 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { namedEvents } from '../db/ingest'
+import { eventsOfPersons } from './events'
 import { activeCounts, countPersons, type Range } from './activity'
-import { everyone, personId, segmentOf, type Persons } from './population'
+import { everyone, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
 import { DAY, days } from './time'
@@ -53,8 +54,8 @@ async function startedSessions(db: Db, query: Query, population: Persons): Promi
     return { count: Number(all.count), length: Number(all.length), persons }
   }
   const started = { count: 0, length: 0, persons: 0 }
-  for (const p of await rows.select((eb) => ['person', eb.fn.countAll<number>().as('count'), length.as('length')]).groupBy('person').execute())
-    if (population.has(p.person)) {
+  for (const p of await rows.select((eb) => ['pid', eb.fn.countAll<number>().as('count'), length.as('length')]).groupBy('pid').execute())
+    if (population.has(p.pid)) {
       started.count += Number(p.count)
       started.length += Number(p.length)
       started.persons++
@@ -75,21 +76,19 @@ async function engaged(db: Db, query: Query, population: Persons): Promise<numbe
     const days = db.kysely.selectFrom('activity').where('project_id', '=', project).where('key', '=', 'e:$engagement').where('day', '>=', first).where('day', '<', last)
     const sum = sql<number>`coalesce(sum(engaged_ms), 0)`
     if (population == everyone) total += Number((await days.select(sum.as('ms')).executeTakeFirstOrThrow()).ms)
-    else for (const p of await days.select(['person', sum.as('ms')]).groupBy('person').execute()) if (population.has(p.person)) total += Number(p.ms)
+    else for (const p of await days.select(['pid', sum.as('ms')]).groupBy('pid').execute()) if (population.has(p.pid)) total += Number(p.ms)
   }
   for (const [a, b] of parts.filter(([a, b]) => a < b)) {
-    const events = await db.kysely
-      .selectFrom('events as e')
-      .leftJoin('actors as x', (join) => join.onRef('x.project_id', '=', 'e.project_id').onRef('x.actor', '=', 'e.actor'))
-      .select((eb) => ['e.actor', 'x.user_id', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
+    const events = await eventsOfPersons(db)
+      .select((eb) => ['p.pid', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
       .where('e.project_id', '=', project)
       .where(namedEvents)
       .where('e.event', '=', '$engagement')
       .where('e.event_time', '>=', a)
       .where('e.event_time', '<', b)
-      .groupBy(['e.actor', 'x.user_id'])
+      .groupBy('p.pid')
       .execute()
-    for (const e of events) if (population.has(personId(e.actor, e.user_id))) total += Number(e.ms)
+    for (const e of events) if (population.has(e.pid)) total += Number(e.ms)
   }
   return total
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
 import { foldPersons } from '../../collector/db/people'
@@ -7,12 +8,27 @@ import { group, identify, jan, page } from './metrics/helpers'
 
 afterAll(() => stopPostgres())
 
-/** The persons table as ingest kept it, and as a fold of every actor's state makes it. */
+/**
+ * The persons table as ingest kept it (but the numbers it gave), and as a fold of every actor's state makes it;
+ * and the rows of firsts, activity and sessions that do not name their actor's person by that person's number.
+ */
 async function kept(db: Db) {
-  const rows = await db.kysely.selectFrom('persons').selectAll().where('project_id', '=', 'saas').orderBy('person').execute()
+  const rows = (await db.kysely.selectFrom('persons').selectAll().where('project_id', '=', 'saas').orderBy('person').execute()).map(({ pid: _, ...row }) => row)
   const actors = await db.kysely.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', 'saas').execute()
   const folded = [...(await foldPersons(db.kysely, 'saas', new Map(actors.map((a) => [a.actor, a.person])))).values()].sort((a, b) => (a.person < b.person ? -1 : 1))
-  return { rows, folded }
+  const misnamed = []
+  for (const table of ['firsts', 'activity', 'sessions'] as const)
+    misnamed.push(
+      ...(await db.kysely
+        .selectFrom(`${table} as t` as 'activity as t') // the three name actor and pid alike
+        .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.actor'))
+        .leftJoin('persons as p', (join) => join.onRef('p.project_id', '=', 'a.project_id').onRef('p.person', '=', 'a.person'))
+        .select(['t.actor', 't.pid', 'p.pid as expected'])
+        .where('t.project_id', '=', 'saas')
+        .where(sql<boolean>`coalesce(t.pid, -1) <> coalesce(p.pid, -1)`)
+        .execute()).map((r) => ({ table, ...r })),
+    )
+  return { rows, folded, misnamed }
 }
 
 describe.each(dialects)('per-person state on %s', (dialect) => {
@@ -25,7 +41,8 @@ describe.each(dialects)('per-person state on %s', (dialect) => {
     expect((await kept(db)).rows.map((p) => [p.person, p.first_time, p.signup_time])).toEqual([['u:x', jan(1), jan(3)]])
     // the phone is y's from Jan 6 on: x keeps the laptop only, and its createdAt
     await send([identify({ anon: 'phone', user: 'y' }, jan(6), { createdAt: 'not a date' }), group({ anon: 'phone', user: 'y' }, jan(6), 'acme')])
-    const { rows, folded } = await kept(db)
+    const { rows, folded, misnamed } = await kept(db)
+    expect(misnamed).toEqual([])
     expect(rows.map((p) => [p.person, p.first_time, p.signup_time, p.account])).toEqual([
       ['u:x', jan(5), jan(3), null],
       ['u:y', jan(1), jan(1), 'acme'],
@@ -46,8 +63,9 @@ describe.each(dialects)('per-person state on %s', (dialect) => {
       fc.asyncProperty(fc.array(fc.array(message, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), async (batches) => {
         await clear(db)
         for (const batch of batches) await send(batch)
-        const { rows, folded } = await kept(db)
+        const { rows, folded, misnamed } = await kept(db)
         expect(rows).toEqual(folded)
+        expect(misnamed).toEqual([])
       }),
       { numRuns: dialect == 'sqlite' ? 60 : 15 },
     )
@@ -67,9 +85,10 @@ describe('per-person state with two collectors on one PostgreSQL', () => {
         const answers = await Promise.all([send(db, [identify({ anon: `d${i}`, user: `early${i}` }, jan(1))]), send(other.db, [identify({ anon: `d${i}`, user: `late${i}` }, jan(2))])])
         expect(answers.map((a) => a.status)).toEqual([200, 200])
       }
-      const { rows, folded } = await kept(db)
+      const { rows, folded, misnamed } = await kept(db)
       expect(rows.map((p) => p.person)).toEqual(folded.map((p) => p.person))
       expect(rows).toEqual(folded)
+      expect(misnamed).toEqual([])
     } finally {
       await other.close()
     }

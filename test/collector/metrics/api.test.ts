@@ -153,10 +153,11 @@ describe('the metrics migration', () => {
       const first = (key: string, time: number) => ({ project_id: 'saas', actor: 'a:x', key, time })
       await db.kysely.insertInto('firsts' as any).values([first('t:page', jan(1, 1)), first('e:$engagement', jan(1, 1)), first('e:$survey_shown', jan(1, 1)), first('e:Report Shared', jan(1, 5)), first('t:identify', jan(1, 7))]).execute()
       await migrator.migrateToLatest()
-      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'person', 'first_time', 'last_time', 'engaged_ms']).orderBy('key').orderBy('day').execute()
+      const rows = await db.kysely.selectFrom('activity').select(['key', 'day', 'pid', 'first_time', 'last_time', 'engaged_ms']).orderBy('key').orderBy('day').execute()
       const day = (t: number) => Math.floor(t / 86_400_000)
-      const person = 'u:x'
-      const row = (key: string, first_time: number, last_time: number, engaged_ms = 0) => ({ key, day: day(first_time), person, first_time, last_time, engaged_ms })
+      // the rows name the person of the actor's link by its number
+      const { pid } = await db.kysely.selectFrom('persons').select('pid').where('person', '=', 'u:x').executeTakeFirstOrThrow()
+      const row = (key: string, first_time: number, last_time: number, engaged_ms = 0) => ({ key, day: day(first_time), pid, first_time, last_time, engaged_ms })
       expect(rows).toEqual([
         row('', jan(1, 2), jan(1, 5)),
         row('', jan(2, 1), jan(2, 4), 1234),
@@ -169,11 +170,11 @@ describe('the metrics migration', () => {
         row('s:connect', jan(1, 2), jan(1, 2)),
         row('v:$survey_shown:nps-main', jan(2, 3), jan(2, 3)),
       ])
-      expect(await db.kysely.selectFrom('sessions').select(['session_id', 'person']).execute()).toEqual([{ session_id: 's', person }])
+      expect(await db.kysely.selectFrom('sessions').select(['session_id', 'pid']).execute()).toEqual([{ session_id: 's', pid }])
       // the first action: the first of any key but page views, engagement and survey events
-      expect(await db.kysely.selectFrom('firsts').select(['key', 'person', 'time']).where('key', 'in', ['action', 't:page']).orderBy('key').execute()).toEqual([
-        { key: 'action', person, time: jan(1, 5) },
-        { key: 't:page', person, time: jan(1, 1) },
+      expect(await db.kysely.selectFrom('firsts').select(['key', 'pid', 'time']).where('key', 'in', ['action', 't:page']).orderBy('key').execute()).toEqual([
+        { key: 'action', pid, time: jan(1, 5) },
+        { key: 't:page', pid, time: jan(1, 1) },
       ])
       await db.kysely.destroy()
     } finally {
