@@ -17,6 +17,8 @@ export interface Db {
   /** Where a dialect spells a function differently: least / greatest of two values. */
   least(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
   greatest(a: RawBuilder<unknown> | string, b: RawBuilder<unknown> | string): RawBuilder<number>
+  /** A JSON array of the values. */
+  jsonArray(values: RawBuilder<unknown>[]): RawBuilder<unknown[]>
   /** A number inside a JSON text column, e.g. `properties.engagedMs` of the message. */
   jsonNumber(column: string, path: string[]): RawBuilder<number | null>
   /** Refreshes the query planner's statistics where they are stale (SQLite; PostgreSQL's autovacuum does it). */
@@ -60,6 +62,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       dialect: 'postgres',
       least: (a, b) => sql<number>`least(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
+      jsonArray: (values) => sql<unknown[]>`json_build_array(${sql.join(values)})`,
       jsonNumber: (column, path) => sql<number | null>`(${sql.ref(column)}::json #>> ${`{${path.join(',')}}`})::float8`,
       optimize: async () => {},
       analyze: async () => void (await sql`analyze`.execute(kysely)),
@@ -85,6 +88,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       dialect: 'sqlite',
       least: (a, b) => sql<number>`min(${ref(a)}, ${ref(b)})`,
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
+      jsonArray: (values) => sql<unknown[]>`json_array(${sql.join(values)})`,
       jsonNumber: (column, path) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
       optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
       analyze: async () => {

@@ -13,15 +13,17 @@ export const chunks = <T>(items: T[]) => Array.from({ length: Math.ceil(items.le
 export const later = (a: { time: number; seq: number }, b: { time: number; seq: number } | null | undefined) => !b || a.time > b.time || (a.time == b.time && a.seq > b.seq)
 
 /**
- * Where a row of firsts, activity or sessions is one of these actors' (of one project). Activity and
- * sessions are found through their actor index, which the condition names in a subquery: asked for
- * whole rows by `actor in (...)`, SQLite's planner scans the project's rows in primary-key order instead.
+ * Where a row of firsts, activity or sessions is one of these actors' (of one project), and of these keys
+ * when given (firsts, activity). Activity and sessions are found through their actor index, which the
+ * condition names in a subquery: asked for whole rows by `actor in (...)`, SQLite's planner scans the
+ * project's rows in primary-key order instead. The keys narrow the subquery, so that only the rows asked
+ * for are looked up: onboarding's 1,168 rows of 506 actors took 20 ms when all their days were.
  */
-export function ofActors(table: 'firsts' | 'activity' | 'sessions', project: string, actors: string[]): RawBuilder<boolean> {
-  const list = sql.join(actors)
-  if (table == 'firsts') return sql`project_id = ${project} and actor in (${list})`
+export function ofActors(table: 'firsts' | 'activity' | 'sessions', project: string, actors: string[], keys?: string[]): RawBuilder<boolean> {
+  const list = sql`actor in (${sql.join(actors)})${keys ? sql` and key in (${sql.join(keys)})` : sql``}`
+  if (table == 'firsts') return sql`project_id = ${project} and ${list}`
   const [key, columns] = table == 'activity' ? [sql`(key, day, actor)`, sql`key, day, actor`] : [sql`session_id`, sql`session_id`]
-  return sql`project_id = ${project} and ${key} in (select ${columns} from ${sql.table(table)} where project_id = ${project} and actor in (${list}))`
+  return sql`project_id = ${project} and ${key} in (select ${columns} from ${sql.table(table)} where project_id = ${project} and ${list})`
 }
 
 /** Statement texts by shape and row count: SQLite then reuses its prepared statements too. */

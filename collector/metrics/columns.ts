@@ -12,9 +12,14 @@ export type Columns<R> = { [K in keyof R]: R[K][] }
 /**
  * The query's rows as columns, in no order. The arrays of one query are aligned:
  * each is an aggregate of the same rows, and both databases feed a row to every aggregate in turn.
+ * A column named in `json` holds JSON (db.jsonArray's): read as the values it holds, not as text.
  */
-export async function readColumns<R extends object>(db: Db, query: SelectQueryBuilder<any, any, R>, names: (keyof R & string)[]): Promise<Columns<R>> {
-  const array = (name: string) => (db.dialect == 'sqlite' ? sql`json_group_array(${sql.ref(`r.${name}`)})` : sql`json_agg(${sql.ref(`r.${name}`)})`)
+export async function readColumns<R extends object>(db: Db, query: SelectQueryBuilder<any, any, R>, names: (keyof R & string)[], json: (keyof R & string)[] = []): Promise<Columns<R>> {
+  const array = (name: keyof R & string) => {
+    const column = sql.ref(`r.${name}`)
+    if (db.dialect == 'postgres') return sql`json_agg(${column})` // a json column's values go in as JSON
+    return sql`json_group_array(${json.includes(name) ? sql`json(${column})` : column})` // a subquery's JSON reaches SQLite as text
+  }
   const row = (await db.kysely
     .selectFrom(query.as('r'))
     .select(names.map((name) => array(name).as(name)))

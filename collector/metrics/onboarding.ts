@@ -110,8 +110,7 @@ async function loadStepDays(db: Db, project: string, pids: number[], keys: strin
     for (const row of await db.kysely
       .selectFrom('activity')
       .select(['key', 'day', 'actor', 'pid', 'first_time', 'last_time'])
-      .where(ofActors('activity', project, chunk))
-      .where('key', 'in', keys)
+      .where(ofActors('activity', project, chunk, keys))
       .execute()) {
       const list = days.get(row.pid)
       if (list) list.push(row)

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../../collector/db/index'
 import { readColumns } from '../../../collector/metrics/columns'
@@ -31,5 +32,17 @@ describe.each(dialects)('rows read as columns on %s', (dialect) => {
   test('only the columns named are read', async () => {
     await insert([{ person: 'u:1', signup_time: 5, account: 'a' }])
     expect(await readColumns(db, persons(), ['signup_time'])).toEqual({ signup_time: [5] })
+  })
+  test('a column of JSON arrays is read as arrays, nulls kept', async () => {
+    await insert([
+      { person: 'u:1', signup_time: 5, account: 'a' },
+      { person: 'u:2', signup_time: 6, account: null },
+    ])
+    const query = persons().select(db.jsonArray([sql`signup_time`, sql`account`, sql`null`]).as('values'))
+    const columns = await readColumns(db, query, ['person', 'values'], ['values'])
+    expect(columns.person.map((person, i) => [person, columns.values[i]]).sort()).toEqual([
+      ['u:1', [5, 'a', null]],
+      ['u:2', [6, null, null]],
+    ])
   })
 })
