@@ -2,7 +2,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { namedEvents } from '../db/ingest'
-import { eventsOfPersons } from './events'
+import { pidOf } from './events'
 import { activeCounts, countPersons, type Range } from './activity'
 import { everyone, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
@@ -79,16 +79,22 @@ async function engaged(db: Db, query: Query, population: Persons): Promise<numbe
     else for (const p of await days.select(['pid', sum.as('ms')]).groupBy('pid').execute()) if (population.has(p.pid)) total += Number(p.ms)
   }
   for (const [a, b] of parts.filter(([a, b]) => a < b)) {
-    const events = await eventsOfPersons(db)
-      .select((eb) => ['p.pid', eb.fn.sum<number>(db.jsonNumber('e.message', ['properties', 'engagedMs'])).as('ms')])
+    const events = db.kysely
+      .selectFrom('events as e')
       .where('e.project_id', '=', project)
       .where(namedEvents)
       .where('e.event', '=', '$engagement')
       .where('e.event_time', '>=', a)
       .where('e.event_time', '<', b)
-      .groupBy('p.pid')
-      .execute()
-    for (const e of events) if (population.has(e.pid)) total += Number(e.ms)
+    const sum = sql<number>`coalesce(sum(${db.jsonNumber('e.message', ['properties', 'engagedMs'])}), 0)`
+    if (population == everyone) total += Number((await events.select(sum.as('ms')).executeTakeFirstOrThrow()).ms)
+    else
+      for (const e of await events
+        .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
+        .select([pidOf(population).as('pid'), sum.as('ms')])
+        .groupBy('pid')
+        .execute())
+        if (population.has(e.pid!)) total += Number(e.ms)
   }
   return total
 }
