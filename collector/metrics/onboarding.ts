@@ -96,16 +96,13 @@ export const onboarding: Metric<{
 async function loadStepDays(db: Db, project: string, pids: number[], keys: string[]): Promise<Map<number, ActivityRow[]>> {
   const days = new Map<number, ActivityRow[]>()
   const actors = []
-  for (const chunk of chunks(pids))
-    actors.push(
-      ...(await db.kysely
-        .selectFrom('persons as p')
-        .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'p.project_id').onRef('a.person', '=', 'p.person'))
-        .select('a.actor')
-        .where('p.project_id', '=', project)
-        .where('p.pid', 'in', chunk)
-        .execute()),
-    )
+  // the persons' texts, then their actors through actors_person: joined, SQLite without statistics (a new
+  // database) scanned every actor of the project instead, 12.5 s at 1M events
+  for (const chunk of chunks(pids)) {
+    const persons = await db.kysely.selectFrom('persons').select('person').where('project_id', '=', project).where('pid', 'in', chunk).execute()
+    if (persons.length)
+      actors.push(...(await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', persons.map((p) => p.person)).execute()))
+  }
   for (const chunk of chunks(actors.map((a) => a.actor)))
     for (const row of await db.kysely
       .selectFrom('activity')
