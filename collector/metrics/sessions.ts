@@ -2,9 +2,8 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { namedEvents } from '../db/ingest'
-import { pidOf } from './events'
 import { activeCounts, countPersons, type Range } from './activity'
-import { everyone, segmentOf, type Persons } from './population'
+import { everyone, personNumber, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
 import { DAY, days } from './time'
@@ -91,10 +90,10 @@ async function engaged(db: Db, query: Query, population: Persons): Promise<numbe
     else
       for (const e of await events
         .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
-        .select([pidOf(population).as('pid'), sum.as('ms')])
+        .select([personNumber.as('pid'), sum.as('ms')])
         .groupBy('pid')
         .execute())
-        if (population.has(e.pid!)) total += Number(e.ms)
+        if (population.has(e.pid)) total += Number(e.ms)
   }
   return total
 }

@@ -42,6 +42,10 @@ describe.each(dialects)('sessions on %s', (dialect) => {
     await t.send([identify({ anon: 'laptop', user: 'u' }, jan(3), { plan: 'pro' }), identify({ anon: 'phone', user: 'u' }, jan(3, 1))])
     for (const segment of [[], ['plan:pro']]) expect(await t.metric('sessions', { ...week, segment })).toMatchObject({ sessions: 2, sessionsPerUserPerWeek: 2, engagedTime: 700, wau: 1 })
     expect(await t.metric('sessions', { ...week, segment: 'plan:free' })).toMatchObject({ sessions: 0, engagedTime: 0, wau: 0 })
+    // a window inside one day: the engaged time read from the events themselves, by the person of each event's actor
+    const hours = { from: iso(jan(2, 5)), to: iso(jan(2, 12)) }
+    for (const segment of [[], ['plan:pro']]) expect((await t.metric('sessions', { ...hours, segment })).engagedTime).toBe(700)
+    expect((await t.metric('sessions', { ...hours, segment: 'plan:free' })).engagedTime).toBe(0)
   })
 
   test('tz moves day boundaries: two events around UTC midnight are one Berlin day', async () => {
