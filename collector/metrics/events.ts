@@ -1,6 +1,6 @@
-// What reads events themselves reads them by name (index events_named) within
-// the window, each with its person: survey answers, the type of a survey
-// missing from the config, the engaged time of a window's partial days.
+// What reads survey events themselves reads them by name (index events_named)
+// within the window, each with its person: survey answers, the type of a survey
+// missing from the config.
 import { sql } from 'kysely'
 import { namedEvents } from '../db/ingest'
 import type { Db } from '../db/index'
@@ -16,17 +16,13 @@ export interface NamedEvent {
   properties: Record<string, unknown>
 }
 
-/** Events (`e`) with their actor (`a`, whose `person` names its person). */
-export const eventsOfActors = (db: Db) =>
-  db.kysely.selectFrom('events as e').innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
-
-/** The number of the person of an event's actor (`a`) where a segment asks who counts, else null. */
-export const pidOf = (persons: Persons) => (persons == everyone ? sql<number | null>`null` : personNumber)
-
 /** The survey events of these stages in [from, to) of the persons who count, in event time order. */
 export async function loadSurveyEvents(db: Db, query: Query, persons: Persons, stages: string[]): Promise<NamedEvent[]> {
-  const rows = await eventsOfActors(db)
-    .select(['a.person', pidOf(persons).as('pid'), 'e.event', 'e.event_time', 'e.seq', 'e.message'])
+  const rows = await db.kysely
+    .selectFrom('events as e')
+    .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
+    // the person's number only where a segment asks who counts
+    .select(['a.person', (persons == everyone ? sql<number | null>`null` : personNumber).as('pid'), 'e.event', 'e.event_time', 'e.seq', 'e.message'])
     .where('e.project_id', '=', query.project.id)
     .where(namedEvents)
     .where('e.event', 'in', stages)
