@@ -9,7 +9,7 @@ import type { Db } from '../db/index'
 import { chunks } from '../db/rows'
 import { activityKeys } from '../db/ingest'
 import type { ActivityTable, Tables } from '../db/schema'
-import { readColumns, type Columns } from './columns'
+import { readColumns, readGroups } from './columns'
 import { everyone, type Persons } from './population'
 import { DAY } from './time'
 
@@ -17,25 +17,26 @@ export type Range = [from: number, to: number]
 export type ActivityRow = Pick<ActivityTable, 'key' | 'day' | 'actor' | 'pid' | 'first_time' | 'last_time'>
 
 /**
- * Who was active on the days of the ranges, as activeSets reads it: a row per actor, day and key.
- * Only on a day that a range starts or ends inside are its times and actor read (inside() needs
- * them), else null; on any other day a range that holds the day holds all of it.
+ * Who was active on the UTC days that the ranges touch, with an event of the keys (`''`: any event). A range
+ * holds all of a day or none of it, except on a day that a range starts or ends inside: there inside() needs
+ * each row's actor and times. So the persons of the other days are read as a list per day, and only the
+ * rows of those days whole.
  */
-type DayRows = Columns<{ day: number; pid: number }> & Partial<Columns<{ actor: string | null; first_time: number | null; last_time: number | null }>>
-
-/** The rows of the keys (`''`: any event) on the UTC days that the ranges touch. */
-function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]): Promise<DayRows> {
-  const cut = [...new Set(ranges.flat().filter((t) => t % DAY != 0).map((t) => Math.floor(t / DAY)))]
-  const onCut = (column: 'actor' | 'first_time' | 'last_time') => sql<never>`case when day in (${sql.join(cut)}) then ${sql.ref(column)} end`.as(column)
+async function loadActivity(db: Db, project: string, keys: string[], ranges: Range[]) {
+  const cutDays = [...new Set(ranges.flat().filter((t) => t % DAY != 0).map((t) => Math.floor(t / DAY)))]
   const rows = db.kysely
     .selectFrom('activity')
-    .select(['day', 'pid'])
     .where('project_id', '=', project)
     .where('key', 'in', keys)
     .where('day', '>=', Math.floor(Math.min(...ranges.map((r) => r[0])) / DAY))
     .where('day', '<=', Math.floor((Math.max(...ranges.map((r) => r[1])) - 1) / DAY))
-  if (!cut.length) return readColumns(db, rows, ['day', 'pid'])
-  return readColumns(db, rows.select([onCut('actor'), onCut('first_time'), onCut('last_time')]), ['day', 'pid', 'actor', 'first_time', 'last_time'])
+  const [whole, cut] = await Promise.all([
+    readGroups(db, rows.select(['day', 'pid']).$if(cutDays.length > 0, (q) => q.where('day', 'not in', cutDays)), 'day', 'pid'),
+    cutDays.length
+      ? readColumns(db, rows.select(['day', 'pid', 'actor', 'first_time', 'last_time']).where('day', 'in', cutDays), ['day', 'pid', 'actor', 'first_time', 'last_time'])
+      : null,
+  ])
+  return { whole, cut }
 }
 
 /** Whether an actor whose first and last event of a day were at these times had an event in [a, b) of that day: true, false, or undefined when only the events can tell. */
@@ -52,25 +53,26 @@ function inside(first: number, last: number, a: number, b: number): boolean | un
 export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<number>[]> {
   const sets = ranges.map(() => new Set<number>())
   if (!ranges.length) return sets
-  const rows = await loadActivity(db, project, keys, ranges)
-  const byDay = new Map<number, number[]>() // row indexes
-  rows.day.forEach((day, i) => {
-    const list = byDay.get(day)
+  const { whole, cut } = await loadActivity(db, project, keys, ranges)
+  const cutRows = new Map<number, number[]>() // by day, row indexes
+  cut?.day.forEach((day, i) => {
+    const list = cutRows.get(day)
     if (list) list.push(i)
-    else byDay.set(day, [i])
+    else cutRows.set(day, [i])
   })
   const unsure: { set: Set<number>; pid: number; actor: string; range: Range }[] = []
   ranges.forEach(([a, b], i) => {
     const set = sets[i]!
-    for (let day = Math.floor(a / DAY); day * DAY < b; day++)
-      for (const row of byDay.get(day) ?? []) {
-        const pid = rows.pid[row]!
+    for (let day = Math.floor(a / DAY); day * DAY < b; day++) {
+      for (const pid of whole.get(day) ?? []) if (persons.has(pid)) set.add(pid)
+      for (const row of cutRows.get(day) ?? []) {
+        const pid = cut!.pid[row]!
         if (set.has(pid) || !persons.has(pid)) continue
-        const first = rows.first_time?.[row]
-        const answer = first == null || inside(first, rows.last_time![row]!, a, b)
+        const answer = inside(cut!.first_time[row]!, cut!.last_time[row]!, a, b)
         if (answer) set.add(pid)
-        else if (answer === undefined) unsure.push({ set, pid, actor: rows.actor![row]!, range: [a, b] })
+        else if (answer === undefined) unsure.push({ set, pid, actor: cut!.actor[row]!, range: [a, b] })
       }
+    }
   })
   const found = await firstEvents(db, project, unsure.map((u) => ({ actor: u.actor, keys, range: u.range })))
   unsure.forEach((u, i) => found[i] != null && u.set.add(u.pid))

@@ -15,15 +15,38 @@ export type Columns<R> = { [K in keyof R]: R[K][] }
  * A column named in `json` holds JSON (db.jsonArray's): read as the values it holds, not as text.
  */
 export async function readColumns<R extends object>(db: Db, query: SelectQueryBuilder<any, any, R>, names: (keyof R & string)[], json: (keyof R & string)[] = []): Promise<Columns<R>> {
-  const array = (name: keyof R & string) => {
-    const column = sql.ref(`r.${name}`)
-    if (db.dialect == 'postgres') return sql`json_agg(${column})` // a json column's values go in as JSON
-    return sql`json_group_array(${json.includes(name) ? sql`json(${column})` : column})` // a subquery's JSON reaches SQLite as text
-  }
   const row = (await db.kysely
     .selectFrom(query.as('r'))
-    .select(names.map((name) => array(name).as(name)))
+    .select(names.map((name) => aggregate(db, name, json.includes(name)).as(name)))
     .executeTakeFirstOrThrow()) as Record<string, unknown>
-  // SQLite answers text; pg parses json itself, and json_agg of no rows is null
-  return Object.fromEntries(names.map((name) => [name, typeof row[name] == 'string' ? JSON.parse(row[name]) : (row[name] ?? [])])) as Columns<R>
+  return Object.fromEntries(names.map((name) => [name, parse(row[name])])) as Columns<R>
 }
+
+/**
+ * The query's rows grouped by the column `by`: for each of its values, the column `name`'s values as one
+ * array, in no order. Where the rows come in `by`'s order, nothing is sorted: a month's activity by day
+ * (75,000 rows at 1M events, bench/metrics.mjs) took 12 ms read as day and person columns, 9 grouped.
+ */
+export async function readGroups<R extends object, B extends keyof R & string, N extends keyof R & string>(
+  db: Db,
+  query: SelectQueryBuilder<any, any, R>,
+  by: B,
+  name: N,
+): Promise<Map<R[B], R[N][]>> {
+  const rows = (await db.kysely
+    .selectFrom(query.as('r'))
+    .select([sql.ref(`r.${by}`).as('by'), aggregate(db, name, false).as('values')])
+    .groupBy(sql.ref(`r.${by}`))
+    .execute()) as { by: R[B]; values: unknown }[]
+  return new Map(rows.map((row) => [row.by, parse(row.values) as R[N][]]))
+}
+
+/** A column of the subquery `r` as one JSON array. A column holding JSON (db.jsonArray's) goes in as its values, not as text. */
+function aggregate(db: Db, name: string, json: boolean) {
+  const column = sql.ref(`r.${name}`)
+  if (db.dialect == 'postgres') return sql`json_agg(${column})` // a json column's values go in as JSON
+  return sql`json_group_array(${json ? sql`json(${column})` : column})` // a subquery's JSON reaches SQLite as text
+}
+
+/** SQLite answers text; pg parses json itself, and json_agg of no rows is null. */
+const parse = (value: unknown): unknown[] => (typeof value == 'string' ? JSON.parse(value) : ((value as unknown[] | null) ?? []))
