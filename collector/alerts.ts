@@ -9,7 +9,7 @@ import type { Config, Project } from './config'
 import type { Db } from './db/index'
 import type { Row } from './db/ingest'
 import type { Tables } from './db/schema'
-import { activeDays, healthScores, subjects, type Band } from './metrics/health'
+import { activeDays, healthScores, nameSubjects, subjects, type Band } from './metrics/health'
 import { loadPopulation, personId } from './metrics/population'
 import { DAY } from './metrics/time'
 
@@ -95,11 +95,11 @@ export async function checkHealth(db: Db, config: Config, now: number) {
   for (const project of config.projects) {
     if (!project.webhooks.length) continue
     const query = { project, from: now - 30 * DAY, to: now, segments: [], tz: 'UTC', now }
-    const scores = await healthScores(db, query)
+    const { worst } = await healthScores(db, query)
     const seen = new Map(
       (await db.kysely.selectFrom('health_state').select(['subject', 'band']).where('project_id', '=', project.id).execute()).map((s) => [s.subject, s.band]),
     )
-    for (const s of scores) {
+    for (const s of worst) {
       const before = seen.get(s.subject)
       if (FALLEN.includes(s.band) && !FALLEN.includes(before as Band))
         await enqueue(
@@ -119,15 +119,16 @@ export async function checkHealth(db: Db, config: Config, now: number) {
     const population = await loadPopulation(db, query, [], now)
     const all = subjects(population)
     const [last, previous] = await Promise.all([activeDays(db, query, population, all, now - 30 * DAY, now), activeDays(db, query, population, all, now - 60 * DAY, now - 30 * DAY)])
-    for (const [i, s] of all.list.entries()) {
-      const [was, is] = [previous[i]!, last[i]!]
-      if (was > 0 && is <= was / 2)
-        await enqueue(
-          db,
-          project,
-          { cause: 'usage_drop', subject: s.subject, kind: s.kind, activeDays: is, previousActiveDays: was, text: `Usage of ${s.subject} in ${project.name} dropped: active on ${is} of the last 30 days, ${was} of the 30 before` },
-          now,
-        )
+    const dropped = Array.from(previous, (_, i) => i).filter((i) => previous[i]! > 0 && last[i]! <= previous[i]! / 2)
+    await nameSubjects(db, query, population, all, dropped)
+    for (const i of dropped) {
+      const [subject, was, is] = [all.name(i)!, previous[i]!, last[i]!]
+      await enqueue(
+        db,
+        project,
+        { cause: 'usage_drop', subject, kind: all.kind(i), activeDays: is, previousActiveDays: was, text: `Usage of ${subject} in ${project.name} dropped: active on ${is} of the last 30 days, ${was} of the 30 before` },
+        now,
+      )
     }
   }
 }

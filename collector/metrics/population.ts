@@ -9,32 +9,25 @@ import { later } from '../db/rows'
 import { readColumns } from './columns'
 import type { Query } from './query'
 
-export interface Person {
-  /** The person's number (persons.pid): what activity, firsts and sessions name it by. */
-  pid: number
-  /** `u:<userId>`, or the anonymous actor's id. */
-  id: string
-  /** Its place among the population's persons, in the order they were loaded: where arrays keep per-person figures. */
-  index: number
-  /** createdAt when it is an ISO 8601 string, else the first event's time. */
-  signup: number
-  /** The groupId of the latest group call, or null. */
-  account: string | null
-  /** The person's traits asked for (merged across devices, latest call wins), parsed. */
-  traits: Record<string, unknown>
-  /** The account's traits asked for. */
-  accountTraits: Record<string, unknown>
-}
-
 /** Who counts: whether the segments keep a person. */
 export interface Persons {
   /** By the person's number. */
   has(pid: number): boolean
 }
 
+/**
+ * The persons that pass the segment filter, as columns in one order: a person's figures are at its place
+ * in every array. As columns, not an object each: health reads 100,000 persons at 1M events.
+ */
 export interface Population extends Persons {
-  /** The persons that pass the segment filter, by number. */
-  persons: Map<number, Person>
+  /** Their numbers (persons.pid): what activity, firsts and sessions name them by. */
+  pid: number[]
+  /** The groupId of the latest group call, or null. */
+  account: (string | null)[]
+  /** The person's traits asked for (merged across devices, latest call wins), parsed. */
+  traits: Record<string, unknown>[]
+  /** The account's traits asked for. */
+  accountTraits: Record<string, unknown>[]
 }
 
 /** The traits of whoever has none: one object, not one each. */
@@ -70,13 +63,13 @@ export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segm
 export async function loadPopulation(db: Db, query: Query, traitKeys: string[] = [], seenBefore?: number): Promise<Population> {
   const project = query.project.id
   const keys = [...new Set([...traitKeys, ...query.segments.map((s) => s.trait)])]
-  let rows = db.kysely.selectFrom('persons').select(['pid', 'person', 'signup_time', 'account']).where('project_id', '=', project)
+  let rows = db.kysely.selectFrom('persons').select(['pid', 'account']).where('project_id', '=', project)
   // Unary + keeps SQLite off persons_first (sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_):
   // when nearly everyone was seen before, a lookup per person through it took 350-530 ms at 100,000
   // persons (bench/metrics.mjs), reading the table in order ~190 ms.
   if (seenBefore != null) rows = rows.where(sql<number>`+first_time`, '<', seenBefore)
   const [list, personTraits, accountTraits] = await Promise.all([
-    readColumns(db, rows, ['pid', 'person', 'signup_time', 'account']),
+    readColumns(db, rows, ['pid', 'account']),
     keys.length
       ? readColumns(
           db,
@@ -108,20 +101,37 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     const key = personTraits.key[i]!
     if (later(t, merged.get(key))) merged.set(key, t)
   })
-  const persons = new Map<number, Person>()
-  list.pid.forEach((pid, i) => {
+  const traits = list.pid.map((pid) => {
     const merged = latest.get(pid)
-    const traits: Record<string, unknown> = merged ? {} : NONE
-    for (const [key, t] of merged ?? []) traits[key] = JSON.parse(t.value)
-    const account = list.account[i]!
-    const person = { pid, id: list.person[i]!, index: persons.size, signup: list.signup_time[i]!, account, traits, accountTraits: (account && accounts.get(account)) || NONE }
-    if (!query.segments.length || query.segments.every((s) => matches(person, s.trait, s.value))) persons.set(pid, person)
+    if (!merged) return NONE
+    const record: Record<string, unknown> = {}
+    for (const [key, t] of merged) record[key] = JSON.parse(t.value)
+    return record
   })
-  return { persons, has: (pid) => persons.has(pid) }
+  const all: Population = {
+    pid: list.pid,
+    account: list.account,
+    traits,
+    accountTraits: accounts.size ? list.account.map((account) => (account && accounts.get(account)) || NONE) : traits.map(() => NONE),
+    has: () => true, // no segment keeps everyone
+  }
+  if (!query.segments.length) return all
+  const kept = all.pid.flatMap((_, i) => (query.segments.every((s) => matches(all.traits[i]!, all.accountTraits[i]!, s.trait, s.value)) ? [i] : []))
+  const pids = new Set(kept.map((i) => all.pid[i]!))
+  return {
+    pid: kept.map((i) => all.pid[i]!),
+    account: kept.map((i) => all.account[i]!),
+    traits: kept.map((i) => all.traits[i]!),
+    accountTraits: kept.map((i) => all.accountTraits[i]!),
+    has: (pid) => pids.has(pid),
+  }
 }
 
 /** A person of a signup cohort, with the first time of each set of keys asked (`null`: never). */
-export interface Member extends Pick<Person, 'pid' | 'signup'> {
+export interface Member {
+  pid: number
+  /** createdAt when it is an ISO 8601 string, else the first event's time. */
+  signup: number
   firsts: (number | null)[]
 }
 
@@ -171,8 +181,8 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
 }
 
 /** A segment `trait:value`: the person's trait if set, else the account's, compared as text. */
-function matches(person: Person, trait: string, value: string) {
-  const v = trait in person.traits ? person.traits[trait] : person.accountTraits[trait]
+function matches(traits: Record<string, unknown>, accountTraits: Record<string, unknown>, trait: string, value: string) {
+  const v = trait in traits ? traits[trait] : accountTraits[trait]
   if (v === undefined) return false
   return (typeof v == 'string' ? v : JSON.stringify(v)) == value
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { dialects, iso, stopPostgres } from '../harness'
-import { smallest } from '../../../collector/metrics/health'
+import { smallest, subjects } from '../../../collector/metrics/health'
 import { feature, group, identify, jan, page, useMetrics } from './helpers'
 
 afterAll(() => stopPostgres())
@@ -56,9 +56,50 @@ describe.each(dialects)('health on %s', (dialect) => {
     expect([100, 80, 79.9, 60, 59.9, 40, 39.9, 0].map(band)).toEqual(['healthy', 'healthy', 'neutral', 'neutral', 'atRisk', 'atRisk', 'critical', 'critical'])
   })
 
+  test('among equal scores the worst are in subject order, also when few of many persons are named', async () => {
+    // 20 idle persons score 30 (no use, no traits); the two with 5 tickets score 10, and are the only ones named
+    await t.send([
+      ...Array.from({ length: 20 }, (_, i) => page({ user: `p${String(i).padStart(2, '0')}` }, jan(2))),
+      identify({ user: 'p17' }, jan(3), { supportTickets: 5 }),
+      identify({ user: 'p04' }, jan(3), { supportTickets: 5 }),
+    ])
+    const worst = async (limit: number) => (await t.metric('health', { ...window, limit })).worst.map((s: any) => [s.subject, s.score])
+    expect(await worst(2)).toEqual([
+      ['u:p04', 10],
+      ['u:p17', 10],
+    ])
+    expect(await worst(4)).toEqual([
+      ['u:p04', 10],
+      ['u:p17', 10],
+      ['u:p00', 30],
+      ['u:p01', 30],
+    ])
+    expect((await worst(100)).map(([subject]: string[]) => subject)).toEqual(['u:p04', 'u:p17', ...Array.from({ length: 20 }, (_, i) => `u:p${String(i).padStart(2, '0')}`).filter((p) => p != 'u:p04' && p != 'u:p17')])
+  })
+
   test('an empty project has no subjects', async () => {
     expect(await t.metric('health', window)).toEqual(expect.objectContaining({ subjects: 0, bands: { healthy: 0, neutral: 0, atRisk: 0, critical: 0 }, worst: [] }))
   })
+})
+
+test('a person finds its subject by number, whether the numbers are dense or far apart', () => {
+  const NONE = {}
+  const population = (pid: number[], account: (string | null)[]) => ({ pid, account, traits: pid.map(() => NONE), accountTraits: pid.map(() => NONE), has: () => true })
+  for (const pids of [
+    [3, 4, 5, 6],
+    [7, 1_000_000, 2, 4_000_000_000],
+  ]) {
+    const all = subjects(population(pids, ['acme', null, 'acme', null]))
+    expect(all.count).toBe(3)
+    expect(pids.map((pid) => all.of(pid))).toEqual([0, 1, 0, 2])
+    expect([all.of(pids[0]! + 1_000_001), all.of(-1)]).toEqual([undefined, undefined])
+    expect([0, 1, 2].map((i) => [all.kind(i), all.name(i), all.size[i]])).toEqual([
+      ['account', 'acme', 2],
+      ['person', undefined, 1],
+      ['person', undefined, 1],
+    ])
+  }
+  expect(subjects(population([], [])).count).toBe(0)
 })
 
 test('the worst subjects are the k smallest of a full sort, in its order, whatever order they come in', () => {
