@@ -22,9 +22,9 @@ function recorded() {
   return { db: { ...db, kysely }, queries }
 }
 
-/** SQLite's plan of the first recorded query on events, one step a line. */
-async function planOfEvents(queries: CompiledQuery[]) {
-  const query = queries.find((q) => /\bfrom "events"/.test(q.sql))!
+/** SQLite's plan of the first recorded query that matches (by default, one on events), one step a line. */
+async function planOf(queries: CompiledQuery[], which = /\bfrom "events"/) {
+  const query = queries.find((q) => which.test(q.sql))!
   expect(query).toBeDefined()
   const { rows } = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]))
   return rows.map((r) => r.detail).join('\n')
@@ -33,21 +33,28 @@ async function planOfEvents(queries: CompiledQuery[]) {
 test('the retention sweep finds expired events through index events_hour', async () => {
   const { db: recording, queries } = recorded()
   await deleteExpired(recording, [{ id: 'demo', retentionDays: 30 }], NOW)
-  expect(await planOfEvents(queries)).toMatch(/USING INDEX events_hour \(project_id=\? AND <expr><\?\)/)
+  expect(await planOf(queries)).toMatch(/USING INDEX events_hour \(project_id=\? AND <expr><\?\)/)
 })
 
 test('survey answers are read through the partial index events_named', async () => {
   const { db: recording, queries } = recorded()
   const res = await testApp(recording).request('/v1/metrics/satisfaction?from=2026-01-01&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
   expect(res.status).toBe(200)
-  expect(await planOfEvents(queries)).toMatch(/USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+  expect(await planOf(queries)).toMatch(/USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
 })
 
 test('the engaged time of a window’s partial days is read through the partial index events_named', async () => {
   const { db: recording, queries } = recorded()
   const res = await testApp(recording).request('/v1/metrics/sessions?from=2026-01-01T12:00Z&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
   expect(res.status).toBe(200)
-  expect(await planOfEvents(queries)).toMatch(/SEARCH e USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+  expect(await planOf(queries)).toMatch(/SEARCH e USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+})
+
+test('health reads the account traits it needs from the covering index traits_value, not row by row from the table', async () => {
+  const { db: recording, queries } = recorded()
+  const res = await testApp(recording).request('/v1/metrics/health?from=2026-01-01&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
+  expect(res.status).toBe(200)
+  expect(await planOf(queries, /\bfrom "traits" where .*"kind" = \?/)).toMatch(/^SEARCH traits USING COVERING INDEX traits_value \(project_id=\? AND kind=\? AND key=\?\)$/)
 })
 
 test('after a migration the planner’s statistics are exact, also of a table it rebuilt', async () => {
