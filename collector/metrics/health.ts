@@ -7,7 +7,7 @@ import { chunks } from '../db/rows'
 import { activeSets } from './activity'
 import { readColumns } from './columns'
 import { keysOf } from './firsts'
-import { everyone, loadPopulation, type Persons, type Population } from './population'
+import { everyone, loadPopulation, places, type Persons, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -75,23 +75,6 @@ export function subjects(population: Population): Subjects {
     name: (i) => population.account[first[i]!] ?? ids.get(i),
     ids,
   }
-}
-
-/**
- * A person's place among the numbers, by number: an array over their range where they are dense (SQLite's
- * rowids), else a Map (PostgreSQL's identity spends a number on every upsert, also one that updates). At 1M
- * events (bench/metrics.mjs), a Map of the 100,000 persons took 17 ms to fill.
- */
-function places(pids: number[]): (pid: number) => number | undefined {
-  let [min, max] = [Infinity, -Infinity]
-  for (const pid of pids) [min, max] = [Math.min(min, pid), Math.max(max, pid)]
-  if (!pids.length || max - min >= 8 * pids.length) {
-    const map = new Map(pids.map((pid, place) => [pid, place]))
-    return (pid) => map.get(pid)
-  }
-  const array = new Int32Array(max - min + 1).fill(-1)
-  pids.forEach((pid, place) => (array[pid - min] = place))
-  return (pid) => (pid < min || pid > max || array[pid - min]! < 0 ? undefined : array[pid - min])
 }
 
 /**
