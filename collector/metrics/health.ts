@@ -7,7 +7,7 @@ import { chunks } from '../db/rows'
 import { activeSets } from './activity'
 import { readColumns } from './columns'
 import { keysOf } from './firsts'
-import { everyone, loadPopulation, places, type Persons, type Population } from './population'
+import { everyone, loadPopulation, numbered, places, type Persons, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -85,10 +85,11 @@ export function subjects(population: Population): Subjects {
 export async function nameSubjects(db: Db, query: Query, population: Population, subjects: Subjects, positions: number[]) {
   const unnamed = positions.filter((i) => subjects.name(i) === undefined)
   const pids = unnamed.map((i) => population.pid[subjects.first[i]!]!)
-  const persons = db.kysely.selectFrom('persons').select(['pid', 'person']).where('project_id', '=', query.project.id)
+  const project = query.project.id
   const ids = new Map<number, string>()
-  for (const rows of pids.length * 4 < population.pid.length ? chunks(pids).map((chunk) => persons.where('pid', 'in', chunk)) : [persons]) {
-    const { pid, person } = await readColumns(db, rows, ['pid', 'person'])
+  const few = pids.length * 4 < population.pid.length
+  for (const rows of few ? chunks(pids).map((chunk) => numbered(db, project, chunk)) : [db.kysely.selectFrom('persons').where('project_id', '=', project)]) {
+    const { pid, person } = await readColumns(db, rows.select(['pid', 'person']), ['pid', 'person'])
     pid.forEach((p, i) => ids.set(p, person[i]!))
   }
   unnamed.forEach((i, n) => subjects.ids.set(i, ids.get(pids[n]!)!))

@@ -5,6 +5,7 @@
 // filter are resolved here.
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
+import type { TraitsTable } from '../db/schema'
 import { later } from '../db/rows'
 import { readColumns } from './columns'
 import type { Query } from './query'
@@ -49,6 +50,24 @@ export const personId = (actor: string, userId: string | null) => (userId == nul
  */
 export const personNumber = sql<number>`(select p.pid from persons p where p.project_id = a.project_id and p.person = a.person)`
 
+/**
+ * The traits table as `t`, read on SQLite through traits_value (migration 010) whatever the statistics say. Those of
+ * `pragma optimize` (analysis_limit 1000) rate the table's key as good: on a freshly loaded 1M-event file
+ * (bench/metrics.mjs), SQLite read all 320,000 person traits to find health's two keys, which no person had (37 ms).
+ */
+const traitsOfKeys = (db: Db) => sql<TraitsTable>`traits`.as<'t'>(db.dialect == 'sqlite' ? sql`t indexed by traits_value` : sql`t`)
+
+/**
+ * The persons of a project with these numbers, looked up by number. SQLite's unary + keeps it off the indexes that
+ * begin with project_id, which the statistics of `pragma optimize` rate as holding a few rows each: it read
+ * all of persons_person to find 500 numbers (12 ms at 1M events, bench/metrics.mjs).
+ */
+export const numbered = (db: Db, project: string, pids: number[]) =>
+  db.kysely
+    .selectFrom('persons')
+    .where(db.dialect == 'sqlite' ? sql`+project_id` : sql.ref('project_id'), '=', project)
+    .where('pid', 'in', pids)
+
 /** Everyone: with no segment, nobody needs loading. */
 export const everyone: Persons = { has: () => true }
 
@@ -63,18 +82,16 @@ export const segmentOf = (db: Db, query: Query): Promise<Persons> => (query.segm
 export async function loadPopulation(db: Db, query: Query, traitKeys: string[] = [], seenBefore?: number): Promise<Population> {
   const project = query.project.id
   const keys = [...new Set([...traitKeys, ...query.segments.map((s) => s.trait)])]
+  // read from persons_first alone on SQLite (migration 011)
   let rows = db.kysely.selectFrom('persons').select(['pid', 'account']).where('project_id', '=', project)
-  // Unary + keeps SQLite off persons_first (sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_):
-  // when nearly everyone was seen before, a lookup per person through it took 350-530 ms at 100,000
-  // persons (bench/metrics.mjs), reading the table in order ~190 ms.
-  if (seenBefore != null) rows = rows.where(sql<number>`+first_time`, '<', seenBefore)
+  if (seenBefore != null) rows = rows.where('first_time', '<', seenBefore)
   const [list, personTraits, accountTraits] = await Promise.all([
     readColumns(db, rows, ['pid', 'account']),
     keys.length
       ? readColumns(
           db,
           db.kysely
-            .selectFrom('traits as t')
+            .selectFrom(traitsOfKeys(db))
             .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
             .select([personNumber.as('pid'), 't.key', 't.value', 't.time', 't.seq'])
             .where('t.project_id', '=', project)
@@ -84,7 +101,11 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
         )
       : null,
     keys.length
-      ? readColumns(db, db.kysely.selectFrom('traits').select(['subject', 'key', 'value']).where('project_id', '=', project).where('kind', '=', 'account').where('key', 'in', keys), ['subject', 'key', 'value'])
+      ? readColumns(
+          db,
+          db.kysely.selectFrom(traitsOfKeys(db)).select(['t.subject', 't.key', 't.value']).where('t.project_id', '=', project).where('t.kind', '=', 'account').where('t.key', 'in', keys),
+          ['subject', 'key', 'value'],
+        )
       : null,
   ])
   const accounts = new Map<string, Record<string, unknown>>()
