@@ -163,7 +163,8 @@ export async function healthScores(db: Db, query: Query, limit = Infinity): Prom
   }
 
   // the worst k are among those that score at most the k-th smallest score; names order the equal ones
-  const positions = Array.from(score, (_, i) => i)
+  const positions: number[] = []
+  for (let i = 0; i < score.length; i++) positions.push(i) // Array.from(score, f) took 4 ms at 86,000 subjects
   const k = Math.min(limit, score.length)
   const cut = k == score.length ? Infinity : score[smallest(positions, k, (i, j) => score[i]! - score[j]!)[k - 1]!]!
   const candidates = positions.filter((i) => score[i]! <= cut)
