@@ -3,7 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
-import { contribute, updatePersons, type PersonState } from './people'
+import { contribute, traitWins, updatePersons, type PersonState } from './people'
 import { chunks, insertRows, later, ofActors } from './rows'
 import type { Tables } from './schema'
 
@@ -243,6 +243,25 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     for (const [person, pid] of await updatePersons(db, trx, project, persons, moved.get(project) ?? new Map())) pids.set(`${project}\u0000${person}`, pid)
   // the rows that name their actor's person name it as the write leaves it
   for (const rows of [firsts, sessions, activity]) for (const r of rows.values()) r.pid = pids.get(`${r.project_id}\u0000${after.get(`${r.project_id}\u0000${r.actor}`)}`)!
+  // the persons' traits: each key the latest of their actors'
+  const personTraits = new Map<string, Tables['person_traits']>()
+  for (const t of traits.values()) {
+    if (t.kind != 'person') continue
+    const pid = pids.get(`${t.project_id}\u0000${after.get(`${t.project_id}\u0000${t.subject}`)}`)!
+    const id = `${t.project_id}\u0000${pid}\u0000${t.key}`
+    if (later(t, personTraits.get(id))) personTraits.set(id, { project_id: t.project_id, pid, key: t.key, value: t.value, time: t.time, seq: t.seq })
+  }
+  await insertRows(db, trx, 'person_traits', sorted(personTraits), (values) =>
+    trx
+      .insertInto('person_traits')
+      .values(values)
+      .onConflict((oc) =>
+        oc
+          .columns(['project_id', 'pid', 'key'])
+          .doUpdateSet({ value: sql.ref('excluded.value'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') })
+          .where(traitWins),
+      ),
+  )
   await insertRows(db, trx, 'firsts', sorted(firsts), (values) =>
     trx
       .insertInto('firsts')

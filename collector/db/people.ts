@@ -4,8 +4,9 @@
 // (actors.person). Rows merge commutatively (least first time, the latest
 // createdAt and group call), so collectors adding to one person concurrently
 // agree; a person that loses an actor to a re-link is recomputed from its
-// remaining actors under its row lock.
-import { sql, type Kysely, type Transaction } from 'kysely'
+// remaining actors under its row lock. A person's traits (person_traits) merge
+// likewise: each key the latest of its actors'.
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { parseIsoTime } from '../metrics/time'
 import type { Db } from './index'
 import { chunks, insertRows, later } from './rows'
@@ -127,10 +128,12 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
   const lost = [...new Set([...moved.values()].map(([from]) => from))].sort()
+  const pids = new Map(numbered.map((p) => [p.person, p.pid]))
+  const retraited = [...new Set([...moved.values()].map(([, to]) => pids.get(to)!))] // gained an actor
   for (const person of lost) {
-    let lock = trx.selectFrom('persons').select('person').where('project_id', '=', project).where('person', '=', person)
+    let lock = trx.selectFrom('persons').select('pid').where('project_id', '=', project).where('person', '=', person)
     if (db.dialect == 'postgres') lock = lock.forUpdate()
-    await lock.execute()
+    for (const { pid } of await lock.execute()) retraited.push(pid)
     const remaining = await trx.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).where('person', '=', person).execute()
     const state = (await foldPersons(trx, project, new Map(remaining.map((a) => [a.actor, a.person])))).get(person)
     if (!state) await trx.deleteFrom('persons').where('project_id', '=', project).where('person', '=', person).execute()
@@ -139,5 +142,30 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
       await trx.updateTable('persons').set(values).where('project_id', '=', project).where('person', '=', person).execute()
     }
   }
-  return new Map(numbered.map((p) => [p.person, p.pid]))
+  // the traits of the persons that gained or lost an actor: merged again from their actors'
+  for (const chunk of chunks(retraited.sort((a, b) => a - b))) {
+    await trx.deleteFrom('person_traits').where('project_id', '=', project).where('pid', 'in', chunk).execute()
+    await mergeTraits(trx, sql`p.project_id = ${project} and p.pid in (${sql.join(chunk)})`)
+  }
+  return pids
+}
+
+/** The latest of two writes of a person's trait wins (by event time, then receipt). */
+export const traitWins = sql<boolean>`(excluded.time, excluded.seq) > (person_traits.time, person_traits.seq)`
+
+/**
+ * Writes the merged traits of the persons that `which` (a condition on persons `p`) selects: per key, the
+ * latest of their actors' traits. Merges with what is there, as another collector may have written since.
+ */
+export async function mergeTraits(db: Kysely<any>, which: RawBuilder<boolean>) {
+  await sql`insert into person_traits (project_id, pid, key, value, time, seq)
+    select project_id, pid, key, value, time, seq from (
+      select t.project_id, p.pid, t.key, t.value, t.time, t.seq, row_number() over (partition by p.pid, t.key order by t.time desc, t.seq desc) as n
+      from traits t
+      join actors a on a.project_id = t.project_id and a.actor = t.subject
+      join persons p on p.project_id = a.project_id and p.person = a.person
+      where t.kind = 'person' and ${which}
+    ) latest
+    where n = 1
+    on conflict (project_id, pid, key) do update set value = excluded.value, time = excluded.time, seq = excluded.seq where ${traitWins}`.execute(db)
 }

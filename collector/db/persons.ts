@@ -48,7 +48,10 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
       .where((eb) => eb.or([eb('subject', '=', subject), eb(eb.fn('substr', ['subject', eb.val(1), eb.val(subject.length + 1)]), '=', `${subject}/`)]))
       .execute()
     await trx.deleteFrom('health_state').where('project_id', '=', projectId).where('subject', '=', subject).execute()
-    await trx.deleteFrom('persons').where('project_id', '=', projectId).where('person', 'in', [...actors.filter((a) => a.startsWith('a:')), subject]).execute()
+    const persons = [...actors.filter((a) => a.startsWith('a:')), subject]
+    const pids = trx.selectFrom('persons').select('pid').where('project_id', '=', projectId).where('person', 'in', persons)
+    await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where('pid', 'in', pids).execute()
+    await trx.deleteFrom('persons').where('project_id', '=', projectId).where('person', 'in', persons).execute()
     // rejected messages may name the person too
     await trx.deleteFrom('quarantine').where('project_id', '=', projectId).where('payload', 'like', `%${JSON.stringify(userId).slice(1, -1)}%`).execute()
     const gone = await trx.deleteFrom('actors').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()

@@ -15,6 +15,7 @@ export interface Tables {
   alerts: AlertsTable
   health_state: HealthStateTable
   persons: PersonsTable
+  person_traits: PersonTraitsTable
 }
 
 /**
@@ -73,6 +74,16 @@ export interface TraitsTable {
   project_id: string
   kind: 'person' | 'account'
   subject: string
+  key: string
+  value: string
+  time: number
+  seq: number
+}
+
+/** A person's traits, merged across its actors key by key: each the latest of theirs (db/people.ts). */
+export interface PersonTraitsTable {
+  project_id: string
+  pid: number
   key: string
   value: string
   time: number

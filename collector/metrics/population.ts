@@ -1,12 +1,11 @@
 // Persons, as METRICS.md defines them: an anonymous actor belongs to the userId
 // of its latest link, so linking is retroactive and one userId gathers all its
-// devices. Their signup and account come from the per-person state
-// (db/people.ts); traits, merged key by key across devices, and the segment
-// filter are resolved here.
+// devices. Their signup, account and traits (merged key by key across devices)
+// come from the per-person state (db/people.ts); the segment filter is resolved
+// here.
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import type { TraitsTable } from '../db/schema'
-import { later } from '../db/rows'
 import { readColumns } from './columns'
 import type { Query } from './query'
 
@@ -34,12 +33,6 @@ export interface Population extends Persons {
 /** The traits of whoever has none: one object, not one each. */
 const NONE: Record<string, unknown> = Object.freeze({})
 
-interface Stamped {
-  value: string
-  time: number
-  seq: number
-}
-
 /** The person of an actor: `u:<userId>` once linked, else the actor itself. */
 export const personId = (actor: string, userId: string | null) => (userId == null ? actor : `u:${userId}`)
 
@@ -53,7 +46,7 @@ export const personNumber = sql<number>`(select p.pid from persons p where p.pro
 /**
  * The traits table as `t`, read on SQLite through traits_value (migration 010) whatever the statistics say. Those of
  * `pragma optimize` (analysis_limit 1000) rate the table's key as good: on a freshly loaded 1M-event file
- * (bench/metrics.mjs), SQLite read all 320,000 person traits to find health's two keys, which no person had (37 ms).
+ * (bench/metrics.mjs), SQLite read all 320,000 person traits through it to find two keys that no person had (37 ms).
  */
 const traitsOfKeys = (db: Db) => sql<TraitsTable>`traits`.as<'t'>(db.dialect == 'sqlite' ? sql`t indexed by traits_value` : sql`t`)
 
@@ -88,17 +81,7 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   const [list, personTraits, accountTraits] = await Promise.all([
     readColumns(db, rows, ['pid', 'account']),
     keys.length
-      ? readColumns(
-          db,
-          db.kysely
-            .selectFrom(traitsOfKeys(db))
-            .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 't.project_id').onRef('a.actor', '=', 't.subject'))
-            .select([personNumber.as('pid'), 't.key', 't.value', 't.time', 't.seq'])
-            .where('t.project_id', '=', project)
-            .where('t.kind', '=', 'person')
-            .where('t.key', 'in', keys),
-          ['pid', 'key', 'value', 'time', 'seq'],
-        )
+      ? readColumns(db, db.kysely.selectFrom('person_traits').select(['pid', 'key', 'value']).where('project_id', '=', project).where('key', 'in', keys), ['pid', 'key', 'value'])
       : null,
     keys.length
       ? readColumns(
@@ -114,21 +97,13 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     if (!record) accounts.set(subject, (record = {}))
     record[accountTraits.key[i]!] = JSON.parse(accountTraits.value[i]!)
   })
-  const latest = new Map<number, Map<string, Stamped>>()
+  const merged = new Map<number, Record<string, unknown>>()
   personTraits?.pid.forEach((pid, i) => {
-    let merged = latest.get(pid)
-    if (!merged) latest.set(pid, (merged = new Map()))
-    const t = { value: personTraits.value[i]!, time: personTraits.time[i]!, seq: personTraits.seq[i]! }
-    const key = personTraits.key[i]!
-    if (later(t, merged.get(key))) merged.set(key, t)
+    let record = merged.get(pid)
+    if (!record) merged.set(pid, (record = {}))
+    record[personTraits.key[i]!] = JSON.parse(personTraits.value[i]!)
   })
-  const traits = list.pid.map((pid) => {
-    const merged = latest.get(pid)
-    if (!merged) return NONE
-    const record: Record<string, unknown> = {}
-    for (const [key, t] of merged) record[key] = JSON.parse(t.value)
-    return record
-  })
+  const traits = merged.size ? list.pid.map((pid) => merged.get(pid) ?? NONE) : list.pid.map(() => NONE)
   const all: Population = {
     pid: list.pid,
     account: list.account,

@@ -5,10 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createApp, type AppDeps } from '../../collector/app'
 import { parseConfig } from '../../collector/config'
 import { openDb, type Db, type Dialect } from '../../collector/db/index'
+import { migrations } from '../../collector/db/migrations'
 import { startPostgres, type Postgres } from '../postgres'
 import saas from '../saas-project.json' with { type: 'json' }
 
@@ -72,8 +75,35 @@ export async function stopPostgres() {
   postgres = undefined
 }
 
+/**
+ * An upgrade: a SQLite file migrated up to `version` and given rows by `seed` on that schema, then opened by
+ * openDb, which runs the migrations after it; `check` looks at the result.
+ */
+export async function afterUpgrade(version: string, seed: (old: Kysely<any>) => Promise<void>, check: (db: Db) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'northstar-upgrade-'))
+  try {
+    const file = join(dir, 'northstar.db')
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) })
+    try {
+      const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => migrations('sqlite') } }).migrateTo(version)
+      if (error) throw error
+      await seed(old)
+    } finally {
+      await old.destroy()
+    }
+    const db = await openDb({ file, checkpoints: false })
+    try {
+      await check(db)
+    } finally {
+      await db.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 export async function clear(db: Db) {
-  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine', 'activity', 'alerts', 'health_state', 'persons'] as const) await db.kysely.deleteFrom(table).execute()
+  for (const table of ['events', 'actors', 'firsts', 'traits', 'memberships', 'sessions', 'quarantine', 'activity', 'alerts', 'health_state', 'persons', 'person_traits'] as const) await db.kysely.deleteFrom(table).execute()
 }
 
 export function testApp(db: Db, deps: Partial<AppDeps> = {}) {
