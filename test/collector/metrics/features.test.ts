@@ -92,6 +92,16 @@ describe.each(dialects)('feature adoption on %s', (dialect) => {
     expect((await t.metric('features', { ...january, segment: ['plan:pro', 'role:admin'] })).active).toBe(0)
   })
 
+  test('a segment compares a string trait as it is and any other value as JSON', async () => {
+    await t.send([
+      identify({ user: 'number' }, jan(2), { seats: 3, flag: true }),
+      identify({ user: 'text' }, jan(2), { seats: '3', label: '"x"' }),
+      identify({ user: 'object' }, jan(2), { seats: { n: 3 }, label: 'x' }),
+    ])
+    const active = async (segment: string) => (await t.metric('features', { ...january, segment })).active
+    expect([await active('seats:3'), await active('flag:true'), await active('label:"x"'), await active('label:x'), await active('seats:{"n":3}'), await active('seats:"3"')]).toEqual([2, 1, 1, 1, 1, 0])
+  })
+
   test('an empty window answers null rates and zero counts', async () => {
     const r = await t.metric('features', january)
     expect(r).toMatchObject({ active: 0, breadth: null })
