@@ -156,15 +156,15 @@ export const traitWins = sql<boolean>`(excluded.time, excluded.seq) > (person_tr
 /**
  * Writes the merged traits of the persons that `which` (a condition on persons `p`) selects: per key, the
  * latest of their actors' traits. Merges with what is there, as another collector may have written since.
+ * CROSS JOIN keeps SQLite's order, from the persons: without statistics (a new database) it read every
+ * person trait of the project for each re-link, and loading 100,000 events slowed from 16,000 to 3,500 a second.
  */
 export async function mergeTraits(db: Kysely<any>, which: RawBuilder<boolean>) {
   await sql`insert into person_traits (project_id, pid, key, value, time, seq)
     select project_id, pid, key, value, time, seq from (
       select t.project_id, p.pid, t.key, t.value, t.time, t.seq, row_number() over (partition by p.pid, t.key order by t.time desc, t.seq desc) as n
-      from traits t
-      join actors a on a.project_id = t.project_id and a.actor = t.subject
-      join persons p on p.project_id = a.project_id and p.person = a.person
-      where t.kind = 'person' and ${which}
+      from persons p cross join actors a cross join traits t
+      where a.project_id = p.project_id and a.person = p.person and t.project_id = a.project_id and t.kind = 'person' and t.subject = a.actor and ${which}
     ) latest
     where n = 1
     on conflict (project_id, pid, key) do update set value = excluded.value, time = excluded.time, seq = excluded.seq where ${traitWins}`.execute(db)

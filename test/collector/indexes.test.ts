@@ -78,6 +78,16 @@ test('with the statistics of an approximate ANALYZE, persons and their traits ar
   expect(plan.map((r) => r.detail)).toEqual(['SEARCH persons USING INTEGER PRIMARY KEY (rowid=?)'])
 })
 
+test('a re-link merges the traits of its two persons from their actors, found through the persons, also without statistics', async () => {
+  const { db: recording, queries } = recorded()
+  const app = testApp(recording)
+  const identify = (anonymousId: string, userId: string, plan: string) => ({ type: 'identify', messageId: `m-${anonymousId}-${userId}`, anonymousId, userId, traits: { plan }, timestamp: '2026-01-02T00:00:00Z' })
+  for (const batch of [[identify('phone', 'x', 'free')], [identify('phone', 'y', 'pro')]])
+    expect((await app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ writeKey: 'wk_demo', batch }) })).status).toBe(200)
+  const plan = await planOf(queries, /^insert into person_traits .* row_number\(\)/s)
+  expect(plan.split('\n').find((step) => step.startsWith('SEARCH') || step.startsWith('SCAN'))).toBe('SEARCH p USING INTEGER PRIMARY KEY (rowid=?)')
+})
+
 test('after a migration the planner’s statistics are exact, also of a table it rebuilt', async () => {
   await afterUpgrade(
     '2026-12-07-008-events-indexes-written-in-order',
