@@ -372,7 +372,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       // a PostgreSQL B-tree entry holds at most ~2.7 KB, and a value may be longer
       const columns = dialect == 'sqlite' ? ['project_id', 'key', 'value'] : ['project_id', 'key']
       await db.schema.createIndex('person_traits_key').on('person_traits').columns(columns).execute()
-      await mergeTraits(db, sql`true`)
+      const persons = await db.selectFrom('persons').select(['project_id', 'pid']).execute()
+      for (const project of new Set(persons.map((p) => p.project_id)))
+        await mergeTraits(db, dialect, project, persons.filter((p) => p.project_id == project).map((p) => p.pid))
     },
   },
 })

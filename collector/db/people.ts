@@ -6,9 +6,9 @@
 // agree; a person that loses an actor to a re-link is recomputed from its
 // remaining actors under its row lock. A person's traits (person_traits) merge
 // likewise: each key the latest of its actors'.
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { parseIsoTime } from '../metrics/time'
-import type { Db } from './index'
+import type { Db, Dialect } from './index'
 import { chunks, insertRows, later } from './rows'
 import type { PersonsTable, Tables } from './schema'
 
@@ -106,7 +106,7 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
   const createdWins = sql<boolean>`excluded.created_time is not null and (persons.created_time is null or (excluded.created_time, excluded.created_seq) > (persons.created_time, persons.created_seq))`
   const accountWins = sql<boolean>`excluded.account_time is not null and (persons.account_time is null or (excluded.account_time, excluded.account_seq) > (persons.account_time, persons.account_seq))`
   const first = db.least('persons.first_time', 'excluded.first_time')
-  const numbered = await insertRows(db, trx, 'persons', rows, (values) =>
+  const upserted = await insertRows(db, trx, 'persons', rows, (values) =>
     trx
       .insertInto('persons')
       .values(values)
@@ -128,7 +128,7 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
 
   // a re-link moved an actor away: its old person is what its remaining actors make it, or gone
   const lost = [...new Set([...moved.values()].map(([from]) => from))].sort()
-  const pids = new Map(numbered.map((p) => [p.person, p.pid]))
+  const pids = new Map(upserted.map((p) => [p.person, p.pid]))
   const retraited = [...new Set([...moved.values()].map(([, to]) => pids.get(to)!))] // gained an actor
   for (const person of lost) {
     let lock = trx.selectFrom('persons').select('pid').where('project_id', '=', project).where('person', '=', person)
@@ -143,29 +143,61 @@ export async function updatePersons(db: Db, trx: Trx, project: string, added: Ma
     }
   }
   // the traits of the persons that gained or lost an actor: merged again from their actors'
-  for (const chunk of chunks(retraited.sort((a, b) => a - b))) {
-    await trx.deleteFrom('person_traits').where('project_id', '=', project).where('pid', 'in', chunk).execute()
-    await mergeTraits(trx, sql`p.project_id = ${project} and p.pid in (${sql.join(chunk)})`)
-  }
+  retraited.sort((a, b) => a - b)
+  for (const chunk of chunks(retraited)) await trx.deleteFrom('person_traits').where('project_id', '=', project).where('pid', 'in', chunk).execute()
+  await mergeTraits(trx, db.dialect, project, retraited)
   return pids
 }
+
+/**
+ * The persons of a project with these numbers, looked up by number. SQLite's unary + keeps it off the indexes that
+ * begin with project_id, which the statistics of `pragma optimize` rate as holding a few rows each: it read
+ * all of persons_person to find 500 numbers (12 ms at 1M events, bench/metrics.mjs).
+ */
+export const numbered = (db: Kysely<Tables>, dialect: Dialect, project: string, pids: number[]) =>
+  db
+    .selectFrom('persons')
+    .where(dialect == 'sqlite' ? sql`+project_id` : sql.ref('project_id'), '=', project)
+    .where('pid', 'in', pids)
 
 /** The latest of two writes of a person's trait wins (by event time, then receipt). */
 export const traitWins = sql<boolean>`(excluded.time, excluded.seq) > (person_traits.time, person_traits.seq)`
 
 /**
- * Writes the merged traits of the persons that `which` (a condition on persons `p`) selects: per key, the
- * latest of their actors' traits. Merges with what is there, as another collector may have written since.
- * CROSS JOIN keeps SQLite's order, from the persons: without statistics (a new database) it read every
- * person trait of the project for each re-link, and loading 100,000 events slowed from 16,000 to 3,500 a second.
+ * Writes the merged traits of the persons (by number) from their actors' traits: per key, the latest. Merges
+ * with what is there, as another collector may have written since. Read by index and folded here: as one
+ * query joining traits, actors and persons, SQLite without statistics (a new database) read every person
+ * trait for each re-link, and PostgreSQL's plan halved the load of bench/metrics.mjs (6,968 -> 3,218 events/s).
  */
-export async function mergeTraits(db: Kysely<any>, which: RawBuilder<boolean>) {
-  await sql`insert into person_traits (project_id, pid, key, value, time, seq)
-    select project_id, pid, key, value, time, seq from (
-      select t.project_id, p.pid, t.key, t.value, t.time, t.seq, row_number() over (partition by p.pid, t.key order by t.time desc, t.seq desc) as n
-      from persons p cross join actors a cross join traits t
-      where a.project_id = p.project_id and a.person = p.person and t.project_id = a.project_id and t.kind = 'person' and t.subject = a.actor and ${which}
-    ) latest
-    where n = 1
-    on conflict (project_id, pid, key) do update set value = excluded.value, time = excluded.time, seq = excluded.seq where ${traitWins}`.execute(db)
+export async function mergeTraits(trx: Kysely<Tables>, dialect: Dialect, project: string, pids: number[]) {
+  for (const chunk of chunks(pids)) {
+    const persons = await numbered(trx, dialect, project, chunk).select(['pid', 'person']).execute()
+    if (!persons.length) continue
+    const pidOf = new Map(persons.map((p) => [p.person, p.pid]))
+    const actors = await trx.selectFrom('actors').select(['actor', 'person']).where('project_id', '=', project).where('person', 'in', [...pidOf.keys()]).execute()
+    const latest = new Map<string, Tables['person_traits']>()
+    for (const some of chunks(actors)) {
+      const personOf = new Map(some.map((a) => [a.actor, a.person!]))
+      const traits = await trx
+        .selectFrom('traits')
+        .select(['subject', 'key', 'value', 'time', 'seq'])
+        .where('project_id', '=', project)
+        .where('kind', '=', 'person')
+        .where('subject', 'in', [...personOf.keys()])
+        .execute()
+      for (const t of traits) {
+        const pid = pidOf.get(personOf.get(t.subject)!)!
+        const id = `${pid}\u0000${t.key}`
+        if (later(t, latest.get(id))) latest.set(id, { project_id: project, pid, key: t.key, value: t.value, time: t.time, seq: t.seq })
+      }
+    }
+    // in key order, as every writer of person_traits, so that two collectors' writes wait rather than deadlock
+    const rows = [...latest.values()].sort((a, b) => a.pid - b.pid || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    for (const some of chunks(rows))
+      await trx
+        .insertInto('person_traits')
+        .values(some)
+        .onConflict((oc) => oc.columns(['project_id', 'pid', 'key']).doUpdateSet({ value: sql.ref('excluded.value'), time: sql.ref('excluded.time'), seq: sql.ref('excluded.seq') }).where(traitWins))
+        .execute()
+  }
 }

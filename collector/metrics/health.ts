@@ -3,11 +3,12 @@
 // with the project's weights.
 import type { Project } from '../config'
 import type { Db } from '../db/index'
+import { numbered } from '../db/people'
 import { chunks } from '../db/rows'
 import { activeSets } from './activity'
 import { readColumns } from './columns'
 import { keysOf } from './firsts'
-import { everyone, loadPopulation, numbered, places, type Persons, type Population } from './population'
+import { everyone, loadPopulation, places, type Persons, type Population } from './population'
 import type { Metric, Query } from './query'
 import { DAY, days } from './time'
 
@@ -88,7 +89,7 @@ export async function nameSubjects(db: Db, query: Query, population: Population,
   const project = query.project.id
   const ids = new Map<number, string>()
   const few = pids.length * 4 < population.pid.length
-  for (const rows of few ? chunks(pids).map((chunk) => numbered(db, project, chunk)) : [db.kysely.selectFrom('persons').where('project_id', '=', project)]) {
+  for (const rows of few ? chunks(pids).map((chunk) => numbered(db.kysely, db.dialect, project, chunk)) : [db.kysely.selectFrom('persons').where('project_id', '=', project)]) {
     const { pid, person } = await readColumns(db, rows.select(['pid', 'person']), ['pid', 'person'])
     pid.forEach((p, i) => ids.set(p, person[i]!))
   }

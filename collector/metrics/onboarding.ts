@@ -4,7 +4,8 @@ import type { Db } from '../db/index'
 import { chunks, ofActors } from '../db/rows'
 import { firstsAtOrAfter, type ActivityRow } from './activity'
 import { keysOf } from './firsts'
-import { loadCohort, numbered } from './population'
+import { numbered } from '../db/people'
+import { loadCohort } from './population'
 import type { Metric } from './query'
 import { ascending, median, rate } from './stats'
 
@@ -99,7 +100,7 @@ async function loadStepDays(db: Db, project: string, pids: number[], keys: strin
   // the persons' texts, then their actors through actors_person: joined, SQLite without statistics (a new
   // database) scanned every actor of the project instead, 12.5 s at 1M events
   for (const chunk of chunks(pids)) {
-    const persons = await numbered(db, project, chunk).select('person').execute()
+    const persons = await numbered(db.kysely, db.dialect, project, chunk).select('person').execute()
     if (persons.length)
       actors.push(...(await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', persons.map((p) => p.person)).execute()))
   }

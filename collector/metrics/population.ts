@@ -50,17 +50,6 @@ export const personNumber = sql<number>`(select p.pid from persons p where p.pro
  */
 const traitsOfKeys = (db: Db) => sql<TraitsTable>`traits`.as<'t'>(db.dialect == 'sqlite' ? sql`t indexed by traits_value` : sql`t`)
 
-/**
- * The persons of a project with these numbers, looked up by number. SQLite's unary + keeps it off the indexes that
- * begin with project_id, which the statistics of `pragma optimize` rate as holding a few rows each: it read
- * all of persons_person to find 500 numbers (12 ms at 1M events, bench/metrics.mjs).
- */
-export const numbered = (db: Db, project: string, pids: number[]) =>
-  db.kysely
-    .selectFrom('persons')
-    .where(db.dialect == 'sqlite' ? sql`+project_id` : sql.ref('project_id'), '=', project)
-    .where('pid', 'in', pids)
-
 /** Everyone: with no segment, nobody needs loading. */
 export const everyone: Persons = { has: () => true }
 
