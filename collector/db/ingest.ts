@@ -3,7 +3,7 @@
 // scanning events. Everything of one write is one transaction: 2xx means committed.
 import { sql, type Transaction } from 'kysely'
 import type { Db } from './index'
-import { contribute, traitWins, updatePersons, type PersonState } from './people'
+import { contribute, traitOrder, traitWins, updatePersons, type PersonState } from './people'
 import { chunks, insertRows, later, ofActors } from './rows'
 import type { Tables } from './schema'
 
@@ -251,7 +251,7 @@ async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
     const id = `${t.project_id}\u0000${pid}\u0000${t.key}`
     if (later(t, personTraits.get(id))) personTraits.set(id, { project_id: t.project_id, pid, key: t.key, value: t.value, time: t.time, seq: t.seq })
   }
-  await insertRows(db, trx, 'person_traits', sorted(personTraits), (values) =>
+  await insertRows(db, trx, 'person_traits', [...personTraits.values()].sort(traitOrder), (values) =>
     trx
       .insertInto('person_traits')
       .values(values)

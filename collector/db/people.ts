@@ -160,6 +160,10 @@ export const numbered = (db: Kysely<Tables>, dialect: Dialect, project: string, 
     .where(dialect == 'sqlite' ? sql`+project_id` : sql.ref('project_id'), '=', project)
     .where('pid', 'in', pids)
 
+/** The order every writer of person_traits writes its rows in, so that two collectors' writes wait rather than deadlock. */
+export const traitOrder = (a: Tables['person_traits'], b: Tables['person_traits']) =>
+  a.project_id < b.project_id ? -1 : a.project_id > b.project_id ? 1 : a.pid - b.pid || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+
 /** The latest of two writes of a person's trait wins (by event time, then receipt). */
 export const traitWins = sql<boolean>`(excluded.time, excluded.seq) > (person_traits.time, person_traits.seq)`
 
@@ -191,9 +195,7 @@ export async function mergeTraits(trx: Kysely<Tables>, dialect: Dialect, project
         if (later(t, latest.get(id))) latest.set(id, { project_id: project, pid, key: t.key, value: t.value, time: t.time, seq: t.seq })
       }
     }
-    // in key order, as every writer of person_traits, so that two collectors' writes wait rather than deadlock
-    const rows = [...latest.values()].sort((a, b) => a.pid - b.pid || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    for (const some of chunks(rows))
+    for (const some of chunks([...latest.values()].sort(traitOrder)))
       await trx
         .insertInto('person_traits')
         .values(some)

@@ -51,6 +51,10 @@ describe.each(dialects)('privacy on %s', (dialect) => {
       const rows = await db.kysely.selectFrom(table).selectAll().execute()
       expect(JSON.stringify(rows), table).not.toMatch(/\ba:laptop|a:phone|alice/)
     }
+    // her merged traits go with her person; everyone's left belong to a person still there
+    const traits = await db.kysely.selectFrom('person_traits').leftJoin('persons', 'persons.pid', 'person_traits.pid').select(['persons.person', 'person_traits.value']).execute()
+    expect(JSON.stringify(traits)).not.toMatch(/a@x\.test|"team"/)
+    expect(traits.filter((t) => t.person == null)).toEqual([])
     expect((await (await asReader('/v1/quarantine')).json()).rejected).toEqual([])
   })
 
