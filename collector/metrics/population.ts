@@ -53,7 +53,7 @@ const traitsOfKeys = (db: Db) => sql<TraitsTable>`traits`.as<'t'>(db.dialect == 
 /** Everyone: with no segment, nobody needs loading. */
 export const everyone: Persons = { has: () => true }
 
-/** The persons a windowed metric counts: everyone, or the segment's, loaded. */
+/** The persons a windowed metric counts: everyone, or those the segments keep. */
 export const segmentOf = async (db: Db, query: Query): Promise<Persons> => {
   if (!query.segments.length) return everyone
   const kept = await segmentNumbers(db, query)
@@ -133,9 +133,9 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
     if (!record) merged.set(pid, (record = {}))
     record[personTraits.key[i]!] = JSON.parse(personTraits.value[i]!)
   })
-  const places = kept ? list.pid.flatMap((pid, i) => (kept.has(pid) ? [i] : [])) : null
-  const pid = places ? places.map((i) => list.pid[i]!) : list.pid
-  const account = places ? places.map((i) => list.account[i]!) : list.account
+  const at = kept ? list.pid.flatMap((pid, i) => (kept.has(pid) ? [i] : [])) : null // the kept persons' places in the list
+  const pid = at ? at.map((i) => list.pid[i]!) : list.pid
+  const account = at ? at.map((i) => list.account[i]!) : list.account
   return {
     pid,
     account,
