@@ -4,7 +4,7 @@ import type { Db } from '../db/index'
 import { chunks, ofActors } from '../db/rows'
 import { firstsAtOrAfter, type ActivityRow } from './activity'
 import { keysOf } from './firsts'
-import { numbered } from '../db/people'
+import { actorsNumbered } from '../db/people'
 import { loadCohort } from './population'
 import type { Metric } from './query'
 import { ascending, median, rate } from './stats'
@@ -97,13 +97,7 @@ export const onboarding: Metric<{
 async function loadStepDays(db: Db, project: string, pids: number[], keys: string[]): Promise<Map<number, ActivityRow[]>> {
   const days = new Map<number, ActivityRow[]>()
   const actors = []
-  // the persons' texts, then their actors through actors_person: joined, SQLite without statistics (a new
-  // database) scanned every actor of the project instead, 12.5 s at 1M events
-  for (const chunk of chunks(pids)) {
-    const persons = await numbered(db.kysely, db.dialect, project, chunk).select('person').execute()
-    if (persons.length)
-      actors.push(...(await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', project).where('person', 'in', persons.map((p) => p.person)).execute()))
-  }
+  for (const chunk of chunks(pids)) actors.push(...(await actorsNumbered(db.kysely, db.dialect, project, chunk)))
   for (const chunk of chunks(actors.map((a) => a.actor)))
     for (const row of await db.kysely
       .selectFrom('activity')
