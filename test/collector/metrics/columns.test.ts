@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../../collector/db/index'
-import { readColumns } from '../../../collector/metrics/columns'
+import { readColumns, readGroups } from '../../../collector/metrics/columns'
 import { dialects, stopPostgres, useTestDb } from '../harness'
 
 afterAll(() => stopPostgres())
@@ -44,5 +44,23 @@ describe.each(dialects)('rows read as columns on %s', (dialect) => {
       ['u:1', [5, 'a', null]],
       ['u:2', [6, null, null]],
     ])
+  })
+
+  test('rows grouped by a column: each value of it with the values of another as one array, none for no rows', async () => {
+    expect(await readGroups(db, persons(), 'account', 'signup_time')).toEqual(new Map())
+    await insert([
+      { person: 'u:1', signup_time: 5, account: 'a' },
+      { person: 'u:2', signup_time: 6, account: 'b' },
+      { person: 'u:3', signup_time: 7, account: 'a' },
+      { person: 'u:4', signup_time: 8, account: null },
+    ])
+    const groups = await readGroups(db, persons(), 'account', 'signup_time')
+    expect(new Map([...groups].map(([account, times]) => [account, times.sort()]))).toEqual(
+      new Map<string | null, number[]>([
+        ['a', [5, 7]],
+        ['b', [6]],
+        [null, [8]],
+      ]),
+    )
   })
 })
