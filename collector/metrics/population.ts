@@ -3,7 +3,7 @@
 // devices. Their signup, account and traits (merged key by key across devices)
 // come from the per-person state (db/people.ts); the segment filter is resolved
 // here.
-import { sql } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Db } from '../db/index'
 import type { TraitsTable } from '../db/schema'
 import { readColumns } from './columns'
@@ -155,45 +155,45 @@ export interface Member {
 
 /**
  * The persons who signed up in [from, to) and pass the segments, found through the persons table's
- * signup index, each with the earliest time of each set of keys (db/ingest.ts firstKeys). Their first
- * times come from a join of the cohort with firsts, each row naming its key by position: at 1M events
- * (bench/metrics.mjs, onboarding's 33,000 signups and 4 keys), 42 ms where a subquery per person
- * answering a JSON array of its times took 62-68, and that in turn 250 where a lookup per set and
- * person took 400.
+ * signup index, each with the earliest time of each set of keys (db/ingest.ts firstKeys).
  */
 export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Member[]> {
-  const keys = [...new Set(keySets.flat())]
   const cohort = db.kysely
     .selectFrom('persons as p')
     .where('p.project_id', '=', query.project.id)
     .where('p.signup_time', '>=', query.from)
     .where('p.signup_time', '<', query.to)
-  const position = sql<number>`case ${sql.ref('f.key')} ${sql.join(keys.map((key, k) => sql`when ${key} then ${sql.lit(k)}`), sql` `)} end`
-  const [population, members, firsts] = await Promise.all([
-    segmentOf(db, query),
-    readColumns(db, cohort.select(['p.pid', 'p.signup_time']), ['pid', 'signup_time']),
-    keys.length
-      ? readColumns(
-          db,
-          cohort
-            .innerJoin('firsts as f', (join) => join.onRef('f.project_id', '=', 'p.project_id').onRef('f.pid', '=', 'p.pid'))
-            .where('f.key', 'in', keys)
-            .select(['p.pid', position.as('key'), 'f.time']),
-          ['pid', 'key', 'time'],
-        )
-      : null,
-  ])
+  const [population, members] = await Promise.all([segmentOf(db, query), readColumns(db, cohort.select(['p.pid', 'p.signup_time']), ['pid', 'signup_time'])])
+  const keys = [...new Set(keySets.flat())]
   const times = members.pid.map(() => keySets.map((): number | null => null))
-  const place = places(members.pid)
-  const sets = keys.map((key) => keySets.flatMap((set, i) => (set.includes(key) ? [i] : []))) // by the key's position
-  firsts?.pid.forEach((pid, row) => {
-    const first = times[place(pid)!]!
-    const time = firsts.time[row]!
-    for (const i of sets[firsts.key[row]!]!) if (first[i] == null || time < first[i]!) first[i] = time
-  })
+  if (keys.length && members.pid.length) {
+    const firsts = await readFirsts(db, query.project.id, keys, members.pid, cohort.select('p.pid'))
+    const place = places(members.pid)
+    const sets = keys.map((key) => keySets.flatMap((set, i) => (set.includes(key) ? [i] : []))) // by the key's position
+    firsts.pid.forEach((pid, row) => {
+      const at = place(pid)
+      if (at == null) return // in the range of numbers, not in the cohort
+      const time = firsts.time[row]!
+      for (const i of sets[firsts.key[row]!]!) if (times[at]![i] == null || time < times[at]![i]!) times[at]![i] = time
+    })
+  }
   const list: Member[] = []
   members.pid.forEach((pid, i) => population.has(pid) && list.push({ pid, signup: members.signup_time[i]!, firsts: times[i]! }))
   return list
+}
+
+/**
+ * The first times of the keys (each row naming its key by position) of the persons `pids`, with some of
+ * other persons. Where the numbers are dense (a signup cohort's mostly are: they follow first sight), each
+ * key's range of them is read through firsts_key: at 1M events (bench/metrics.mjs, onboarding's 33,000
+ * signups and 4 keys), 11 ms for 45,000 rows, where looking each person's keys up took 58. Where they are
+ * not (signups imported with an old createdAt, or PostgreSQL's spent numbers), each person's are looked up.
+ */
+function readFirsts(db: Db, project: string, keys: string[], pids: number[], persons: SelectQueryBuilder<any, any, { pid: number }>) {
+  const { min, max, dense } = extent(pids)
+  const position = sql<number>`case ${sql.ref('key')} ${sql.join(keys.map((key, k) => sql`when ${key} then ${sql.lit(k)}`), sql` `)} end`
+  const firsts = db.kysely.selectFrom('firsts').select(['pid', position.as('key'), 'time']).where('project_id', '=', project).where('key', 'in', keys)
+  return readColumns(db, dense ? firsts.where('pid', '>=', min).where('pid', '<=', max) : firsts.where('pid', 'in', persons), ['pid', 'key', 'time'])
 }
 
 /**
@@ -202,13 +202,8 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
  * events (bench/metrics.mjs), a Map of the 100,000 persons took 17 ms to fill.
  */
 export function places(pids: number[]): (pid: number) => number | undefined {
-  let min = Infinity
-  let max = -Infinity
-  for (const pid of pids) {
-    if (pid < min) min = pid
-    if (pid > max) max = pid
-  }
-  if (!pids.length || max - min >= 8 * pids.length) {
+  const { min, max, dense } = extent(pids)
+  if (!dense) {
     const map = new Map(pids.map((pid, place) => [pid, place]))
     return (pid) => map.get(pid)
   }
@@ -217,3 +212,13 @@ export function places(pids: number[]): (pid: number) => number | undefined {
   return (pid) => (pid < min || pid > max || array[pid - min]! < 0 ? undefined : array[pid - min])
 }
 
+/** The least and the greatest of the numbers, and whether they are dense: their range at most 8 times their count. */
+function extent(pids: number[]) {
+  let min = Infinity
+  let max = -Infinity
+  for (const pid of pids) {
+    if (pid < min) min = pid
+    if (pid > max) max = pid
+  }
+  return { min, max, dense: pids.length > 0 && max - min < 8 * pids.length }
+}

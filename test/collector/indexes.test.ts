@@ -57,7 +57,7 @@ test('health reads the account traits it needs from the covering index traits_va
   expect(await planOf(queries, /^select "t"."subject"/)).toMatch(/^SEARCH t USING COVERING INDEX traits_value \(project_id=\? AND kind=\? AND key=\?\)$/)
 })
 
-test('with the statistics of an approximate ANALYZE, persons and their traits are read from their indexes alone, and persons looked up by number', async () => {
+test('with the statistics of an approximate ANALYZE, persons, their traits and a cohort’s first times are read from their indexes alone, and persons looked up by number', async () => {
   // `pragma optimize` reads ~1,000 rows of each index, and then rates project_id = ? as a few rows
   const persons = Array.from({ length: 3000 }, (_, i) => ({ project_id: 'demo', person: `a:${i}`, first_time: i, signup_time: i }))
   for (let i = 0; i < persons.length; i += 500) await db.kysely.insertInto('persons').values(persons.slice(i, i + 500)).execute()
@@ -71,6 +71,16 @@ test('with the statistics of an approximate ANALYZE, persons and their traits ar
   expect(res.status).toBe(200)
   expect(await planOf(queries, /^select "pid", "account" from "persons"/)).toBe('SEARCH persons USING COVERING INDEX persons_first (project_id=? AND first_time<?)')
   expect(await planOf(queries, /^select "pid", "key", "value" from "person_traits"/)).toBe('SEARCH person_traits USING COVERING INDEX person_traits_key (project_id=? AND key=?)')
+
+  // a signup cohort's first times, a key at a time over its range of numbers
+  for (let i = 0; i < persons.length; i += 500) await db.kysely.insertInto('persons').values(persons.slice(i, i + 500).map((p) => ({ ...p, project_id: 'saas' }))).execute()
+  const numbers = await db.kysely.selectFrom('persons').select(['pid', 'person']).where('project_id', '=', 'saas').execute()
+  const firsts = numbers.map(({ pid, person }) => ({ project_id: 'saas', actor: person, key: 'action', time: pid, pid }))
+  for (let i = 0; i < firsts.length; i += 500) await db.kysely.insertInto('firsts').values(firsts.slice(i, i + 500)).execute()
+  await sql`analyze`.execute(db.kysely)
+  const cohort = await testApp(recording).request('/v1/metrics/ttv?from=0&to=3000', { headers: { Authorization: 'Bearer rk_saas' } })
+  expect(cohort.status).toBe(200)
+  expect(await planOf(queries, /^select "pid", case "key"/)).toBe('SEARCH firsts USING COVERING INDEX firsts_key (project_id=? AND key=? AND pid>? AND pid<?)')
 
   const { numbered } = await import('../../collector/db/people')
   const lookup = numbered(db.kysely, 'sqlite', 'demo', [1, 2, 3]).select('person').compile()

@@ -59,6 +59,25 @@ describe.each(dialects)('onboarding on %s', (dialect) => {
     expect(await t.metric('onboarding', january)).toMatchObject({ completionRate: 100, medianTimeToComplete: 0 })
   })
 
+  test('a person numbered among the cohort who signed up outside the window is not counted', async () => {
+    // a request each: persons are numbered as they are first stored
+    await t.send([identify({ user: 'p1' }, jan(2))])
+    await t.send([identify({ user: 'x' }, jan(2, 1), { createdAt: '2025-12-01' }), step({ user: 'x' }, jan(2, 2), 'create_project')])
+    await t.send([identify({ user: 'p2' }, jan(3)), step({ user: 'p2' }, jan(3, 1), 'create_project')])
+    expect(await t.metric('onboarding', january)).toMatchObject({ cohort: 2, steps: [{ completed: 1 }, { completed: 0 }, { completed: 0 }] })
+  })
+
+  test('a cohort numbered far apart (signups imported with an old createdAt) counts its own steps only', async () => {
+    const between = Array.from({ length: 30 }, (_, i) => ({ user: `b${i}` }))
+    await t.send([identify({ user: 'early' }, jan(20), { createdAt: '2025-12-05' }), step({ user: 'early' }, jan(20, 1), 'create_project')])
+    await t.send(between.flatMap((who) => [identify(who, jan(20)), step(who, jan(20, 1), 'create_project'), step(who, jan(20, 2), 'invite')]))
+    await t.send([identify({ user: 'late' }, jan(21), { createdAt: '2025-12-06' }), step({ user: 'late' }, jan(21, 1), 'create_project'), step({ user: 'late' }, jan(21, 2), 'invite')])
+    const december = await t.metric('onboarding', { from: '2025-12-01', to: '2026-01-01' })
+    expect(december).toMatchObject({ cohort: 2, completionRate: 0, engagementScore: 50 })
+    expect(december.steps.map((s: any) => [s.completed, s.funnel])).toEqual([[2, 2], [1, 1], [0, 0]])
+    expect((await t.metric('onboarding', january)).steps.map((s: any) => s.completed)).toEqual([30, 30, 0])
+  })
+
   test('an empty window answers null rates and zero counts', async () => {
     const r = await t.metric('onboarding', january)
     expect(r).toMatchObject({ cohort: 0, completionRate: null, engagementScore: null, medianTimeToComplete: null })
