@@ -31,64 +31,72 @@ export const onboarding: Metric<{
   const project = query.project.id
   const steps = query.project.onboarding.steps
   const keys = steps.map((s) => keysOf('s', s))
-  const cohort = await loadCohort(db, query, keys)
-  // The ordered funnel: t_k is the first completion of step k at or after t_(k-1). That is step k's first
-  // completion unless it came before t_(k-1): only for the persons who completed steps out of order are
-  // the days of their completions read.
-  const days = await loadStepDays(
-    db,
-    project,
-    cohort.filter((p) => p.firsts.some((t, k) => t != null && p.firsts.slice(0, k).some((before) => before != null && before > t))).map((p) => p.pid),
-    keys.flat(),
-  )
+  const { pid, signup, firsts } = await loadCohort(db, query, keys)
+  const size = pid.length
 
   const completed = steps.map(() => 0)
   let stepsDone = 0
   const toComplete: number[] = []
-  for (const person of cohort) {
-    const done = person.firsts
-    done.forEach((t, k) => t != null && completed[k]!++)
-    const count = done.filter((t) => t != null).length
+  const outOfOrder: number[] = [] // whose first completion of a step came before an earlier step's
+  for (let i = 0; i < size; i++) {
+    let count = 0
+    let last = -Infinity
+    let disordered = false
+    for (let k = 0; k < steps.length; k++) {
+      const t = firsts[k]![i]!
+      if (t == Infinity) continue
+      completed[k]!++
+      count++
+      if (t < last) disordered = true
+      else last = t
+    }
     stepsDone += count
-    if (steps.length && count == steps.length) toComplete.push(Math.max(0, Math.max(...(done as number[])) - person.signup))
+    if (steps.length && count == steps.length) toComplete.push(Math.max(0, last - signup[i]!))
+    if (disordered) outOfOrder.push(pid[i]!)
   }
 
-  // step by step, the persons still in the funnel; those whose first completion came before their t_(k-1) asked together
+  // The ordered funnel: t_k is the first completion of step k at or after t_(k-1). That is step k's first
+  // completion unless it came before t_(k-1): only for the persons who completed steps out of order are
+  // the days of their completions read.
+  const days = await loadStepDays(db, project, outOfOrder, keys.flat())
   const funnel = steps.map(() => 0)
   const gaps: number[][] = steps.map(() => [])
-  let going = cohort.map((person) => ({ person, previous: 0 }))
+  const previous = new Float64Array(size) // t_(k-1), by place
+  let going = pid.map((_, i) => i) // the places still in the funnel
   for (let k = 0; k < steps.length; k++) {
-    const late = going.filter(({ person, previous }) => k > 0 && person.firsts[k] != null && person.firsts[k]! < previous)
+    const first = firsts[k]!
+    // those whose first completion came before their t_(k-1), asked together
+    const late = k == 0 ? [] : going.filter((i) => first[i]! < previous[i]!)
     const found = await firstsAtOrAfter(
       db,
       project,
-      late.map(({ person, previous }) => ({ rows: (days.get(person.pid) ?? []).filter((row) => keys[k]!.includes(row.key)), keys: keys[k]!, t: previous })),
+      late.map((i) => ({ rows: (days.get(pid[i]!) ?? []).filter((row) => keys[k]!.includes(row.key)), keys: keys[k]!, t: previous[i]! })),
     )
-    const after = new Map(late.map((p, i) => [p, found[i]!]))
-    going = going.filter((p) => {
-      const t = after.has(p) ? after.get(p) : p.person.firsts[k]
-      if (t == null) return false
+    const after = new Map(late.map((i, n) => [i, found[n] ?? Infinity]))
+    going = going.filter((i) => {
+      const t = after.get(i) ?? first[i]!
+      if (t == Infinity) return false
       funnel[k]!++
-      if (k > 0) gaps[k]!.push(t - p.previous)
-      p.previous = t
+      if (k > 0) gaps[k]!.push(t - previous[i]!)
+      previous[i] = t
       return true
     })
   }
 
   return {
-    cohort: cohort.length,
+    cohort: size,
     steps: steps.map((s, k) => ({
       id: s.id,
       name: s.name,
       completed: completed[k]!,
       funnel: funnel[k]!,
-      conversionFromPrevious: rate(funnel[k]!, k == 0 ? cohort.length : funnel[k - 1]!),
+      conversionFromPrevious: rate(funnel[k]!, k == 0 ? size : funnel[k - 1]!),
       conversionFromStart: rate(funnel[k]!, funnel[0]!),
       medianTimeFromPrevious: k == 0 ? null : median(ascending(gaps[k]!)),
     })),
-    completionRate: steps.length ? rate(toComplete.length, cohort.length) : null,
+    completionRate: steps.length ? rate(toComplete.length, size) : null,
     // the mean of (completed / steps) x 100, summed in whole numbers so that no order of the persons rounds differently
-    engagementScore: steps.length ? rate(stepsDone, steps.length * cohort.length) : null,
+    engagementScore: steps.length ? rate(stepsDone, steps.length * size) : null,
     medianTimeToComplete: median(ascending(toComplete)),
   }
 }

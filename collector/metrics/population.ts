@@ -145,41 +145,44 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   }
 }
 
-/** A person of a signup cohort, with the first time of each set of keys asked (`null`: never). */
-export interface Member {
-  pid: number
+/** The persons of a signup cohort, as columns in one order. */
+export interface Cohort {
+  pid: number[]
   /** createdAt when it is an ISO 8601 string, else the first event's time. */
-  signup: number
-  firsts: (number | null)[]
+  signup: number[]
+  /** Per set of keys asked, per person, the earliest time of any of its keys (Infinity: never). */
+  firsts: Float64Array[]
 }
 
 /**
  * The persons who signed up in [from, to) and pass the segments, found through the persons table's
- * signup index, each with the earliest time of each set of keys (db/ingest.ts firstKeys).
+ * signup index, each with the earliest time of each set of keys (db/ingest.ts firstKeys). As columns:
+ * 33,000 persons at 1M events (bench/metrics.mjs), an object and an array each cost onboarding ~10 ms.
  */
-export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Member[]> {
+export async function loadCohort(db: Db, query: Query, keySets: string[][] = []): Promise<Cohort> {
   const cohort = db.kysely
     .selectFrom('persons as p')
     .where('p.project_id', '=', query.project.id)
     .where('p.signup_time', '>=', query.from)
     .where('p.signup_time', '<', query.to)
   const [population, members] = await Promise.all([segmentOf(db, query), readColumns(db, cohort.select(['p.pid', 'p.signup_time']), ['pid', 'signup_time'])])
+  const at = population == everyone ? null : members.pid.flatMap((pid, i) => (population.has(pid) ? [i] : [])) // the kept members' places
+  const pid = at ? at.map((i) => members.pid[i]!) : members.pid
+  const signup = at ? at.map((i) => members.signup_time[i]!) : members.signup_time
+  const firsts = keySets.map(() => new Float64Array(pid.length).fill(Infinity))
   const keys = [...new Set(keySets.flat())]
-  const times = members.pid.map(() => keySets.map((): number | null => null))
-  if (keys.length && members.pid.length) {
-    const firsts = await readFirsts(db, query.project.id, keys, members.pid, cohort.select('p.pid'))
-    const place = places(members.pid)
+  if (keys.length && pid.length) {
+    const rows = await readFirsts(db, query.project.id, keys, pid, cohort.select('p.pid'))
+    const place = places(pid)
     const sets = keys.map((key) => keySets.flatMap((set, i) => (set.includes(key) ? [i] : []))) // by the key's position
-    firsts.pid.forEach((pid, row) => {
-      const at = place(pid)
-      if (at == null) return // in the range of numbers, not in the cohort
-      const time = firsts.time[row]!
-      for (const i of sets[firsts.key[row]!]!) if (times[at]![i] == null || time < times[at]![i]!) times[at]![i] = time
+    rows.pid.forEach((p, row) => {
+      const i = place(p)
+      if (i === undefined) return // in the range of numbers, not in the cohort
+      const time = rows.time[row]!
+      for (const set of sets[rows.key[row]!]!) if (time < firsts[set]![i]!) firsts[set]![i] = time
     })
   }
-  const list: Member[] = []
-  members.pid.forEach((pid, i) => population.has(pid) && list.push({ pid, signup: members.signup_time[i]!, firsts: times[i]! }))
-  return list
+  return { pid, signup, firsts }
 }
 
 /**

@@ -12,12 +12,12 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
   cohorts: { week: string; start: number; size: number; retention: (number | null)[] }[] }> = async (db, query) => {
   const cohort = await loadCohort(db, query)
   const cohorts = new Map<number, number[]>() // week to its persons' numbers
-  for (const person of cohort) {
-    const week = startOfWeek(person.signup, query.tz)
+  cohort.pid.forEach((pid, i) => {
+    const week = startOfWeek(cohort.signup[i]!, query.tz)
     const members = cohorts.get(week)
-    if (members) members.push(person.pid)
-    else cohorts.set(week, [person.pid])
-  }
+    if (members) members.push(pid)
+    else cohorts.set(week, [pid])
+  })
   const starts = [...cohorts.keys()].sort((a, b) => a - b)
   if (!starts.length) return { cohorts: [] }
 
@@ -27,7 +27,7 @@ export const retention: Metric<{ /** week: the local date of the cohort's Monday
     weeks.push([start, nextWeek(start, query.tz)])
     if (start >= starts.at(-1)!) tail++
   }
-  const members: Persons = new Set(cohort.map((person) => person.pid))
+  const members: Persons = new Set(cohort.pid)
   const active = await activeSets(db, query.project.id, members, [''], weeks)
   const index = new Map(weeks.map(([start], i) => [start, i]))
 

@@ -33,22 +33,21 @@ export const ttv: Metric<{
 }> = async (db, query) => {
   const keys = valueKeys(query.project)
   if (!keys) throw new NotConfigured('activation.valueEvent')
-  const members = await loadCohort(db, query, [keys, [ACTION]])
+  const { signup, firsts: [reached, acted] } = await loadCohort(db, query, [keys, [ACTION]])
 
   const times: number[] = []
   const censored: number[] = []
   const actions: number[] = []
-  const cohort = members.length
-  for (const person of members) {
-    const [reached, acted] = person.firsts
-    const elapsed = reached == null ? null : reached - person.signup
-    if (elapsed != null && (query.within == null || elapsed <= query.within)) {
+  const cohort = signup.length
+  for (let i = 0; i < cohort; i++) {
+    const elapsed = reached![i]! - signup[i]!
+    if (elapsed != Infinity && (query.within == null || elapsed <= query.within)) {
       times.push(Math.max(0, elapsed))
     } else {
       // not (yet) activated: censored at the query time, or at `within` when it ends observation sooner
-      censored.push(Math.max(0, Math.min(query.now - person.signup, query.within ?? Infinity)))
+      censored.push(Math.max(0, Math.min(query.now - signup[i]!, query.within ?? Infinity)))
     }
-    if (acted != null) actions.push(Math.max(0, acted - person.signup))
+    if (acted![i] != Infinity) actions.push(Math.max(0, acted![i]! - signup[i]!))
   }
 
   const bands = Object.fromEntries(BANDS.map(([name]) => [name, 0])) as Record<(typeof BANDS)[number][0], number>
