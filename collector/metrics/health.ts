@@ -5,7 +5,7 @@ import type { Project } from '../config'
 import type { Db } from '../db/index'
 import { numbered } from '../db/people'
 import { chunks } from '../db/rows'
-import { activeSets } from './activity'
+import { activeLists } from './activity'
 import { readColumns } from './columns'
 import { keysOf } from './firsts'
 import { everyone, loadPopulation, places, type Persons, type Population } from './population'
@@ -99,12 +99,12 @@ export async function nameSubjects(db: Db, query: Query, population: Population,
 /** Whom activity may count: with no segment everyone, as anyone active before `to` was seen before it (no lookup per row). */
 const counting = (query: Query, population: Population): Persons => (query.segments.length ? population : everyone)
 
-/** Per subject (by position), for each of the person sets, how many of them hold any of its persons. */
-function countSets({ count: subjects, of }: Subjects, sets: Set<number>[]): Uint16Array {
+/** Per subject (by position), for each of the lists of persons, how many of them hold any of its persons. */
+function countLists({ count: subjects, of }: Subjects, lists: number[][]): Uint16Array {
   const count = new Uint16Array(subjects)
-  const last = new Int32Array(subjects).fill(-1) // the last set counted per subject
-  sets.forEach((set, n) => {
-    for (const pid of set) {
+  const last = new Int32Array(subjects).fill(-1) // the last list counted per subject
+  lists.forEach((list, n) => {
+    for (const pid of list) {
       const i = of(pid)
       if (i === undefined || last[i] == n) continue
       last[i] = n
@@ -116,13 +116,13 @@ function countSets({ count: subjects, of }: Subjects, sets: Set<number>[]): Uint
 
 /** Per subject (by position), how many local days of [from, to) any of its persons was active on. */
 export async function activeDays(db: Db, query: Query, population: Population, subjects: Subjects, from: number, to: number): Promise<Uint16Array> {
-  return countSets(subjects, await activeSets(db, query.project.id, counting(query, population), [''], days(from, to, query.tz)))
+  return countLists(subjects, await activeLists(db, query.project.id, counting(query, population), [''], days(from, to, query.tz)))
 }
 
 /** Per subject (by position), how many of the project's features any of its persons used in [from, to). */
 async function featuresUsed(db: Db, query: Query, population: Population, subjects: Subjects, from: number, to: number): Promise<Uint16Array> {
-  const users = await Promise.all(query.project.features.map(async (f) => (await activeSets(db, query.project.id, counting(query, population), keysOf('f', f), [[from, to]]))[0]!))
-  return countSets(subjects, users)
+  const users = await Promise.all(query.project.features.map(async (f) => (await activeLists(db, query.project.id, counting(query, population), keysOf('f', f), [[from, to]]))[0]!))
+  return countLists(subjects, users)
 }
 
 export interface Scores {
@@ -146,7 +146,7 @@ export async function healthScores(db: Db, query: Query, limit = Infinity): Prom
   const features = query.project.features.length
 
   const components = (i: number) => {
-    const traits = (all.kind(i) == 'account' ? population.accountTraits : population.traits)[all.first[i]!]!
+    const traits = (all.kind(i) == 'account' ? population.accountTraits : population.traits)(all.first[i]!)
     const tickets = traits.supportTickets == null ? 0 : Number(traits.supportTickets)
     return {
       usage: active[i]! / 30 > 0.5 ? weights.usage : active[i]! / 30 > 0.2 ? weights.usage / 2 : 0,
@@ -164,11 +164,10 @@ export async function healthScores(db: Db, query: Query, limit = Infinity): Prom
   }
 
   // the worst k are among those that score at most the k-th smallest score; names order the equal ones
-  const positions: number[] = []
-  for (let i = 0; i < score.length; i++) positions.push(i) // Array.from(score, f) took 4 ms at 86,000 subjects
   const k = Math.min(limit, score.length)
-  const cut = k == score.length ? Infinity : score[smallest(positions, k, (i, j) => score[i]! - score[j]!)[k - 1]!]!
-  const candidates = positions.filter((i) => score[i]! <= cut)
+  const cut = k == score.length ? Infinity : smallest(score, k, (a, b) => a - b)[k - 1]!
+  const candidates: number[] = []
+  for (let i = 0; i < score.length; i++) if (score[i]! <= cut) candidates.push(i)
   await nameSubjects(db, query, population, all, candidates)
   const worse = (i: number, j: number) => score[i]! - score[j]! || (all.name(i)! < all.name(j)! ? -1 : 1)
   return {
@@ -193,8 +192,8 @@ export const health: Metric<Scores & { weights: Project['health']['weights'] }> 
 })
 
 /** The k smallest items in order, without sorting them all: the worst 100 of 100,000 subjects. */
-export function smallest<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
-  if (items.length <= k) return [...items].sort(compare)
+export function smallest<T>(items: ArrayLike<T> & Iterable<T>, k: number, compare: (a: T, b: T) => number): T[] {
+  if (items.length <= k) return Array.from(items).sort(compare)
   const best: T[] = []
   for (const item of items) {
     if (best.length == k && compare(item, best[k - 1]!) >= 0) continue

@@ -24,10 +24,10 @@ export interface Population extends Persons {
   pid: number[]
   /** The groupId of the latest group call, or null. */
   account: (string | null)[]
-  /** The person's traits asked for (merged across devices, latest call wins), parsed. */
-  traits: Record<string, unknown>[]
-  /** The account's traits asked for. */
-  accountTraits: Record<string, unknown>[]
+  /** The traits asked for of the person at a place (merged across devices, latest call wins), parsed. */
+  traits(place: number): Record<string, unknown>
+  /** The traits asked for of the account of the person at a place. */
+  accountTraits(place: number): Record<string, unknown>
 }
 
 /** The traits of whoever has none: one object, not one each. */
@@ -107,15 +107,17 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   // read from persons_first alone on SQLite (migration 011)
   let rows = db.kysely.selectFrom('persons').select(['pid', 'account']).where('project_id', '=', project)
   if (seenBefore != null) rows = rows.where('first_time', '<', seenBefore)
+  // the traits of the keys, each row naming its key by position
+  const key = sql<number>`case ${sql.ref('key')} ${sql.join(traitKeys.map((k, n) => sql`when ${k} then ${sql.lit(n)}`), sql` `)} end`
   const [list, personTraits, accountTraits, kept] = await Promise.all([
     readColumns(db, rows, ['pid', 'account']),
     traitKeys.length
-      ? readColumns(db, db.kysely.selectFrom('person_traits').select(['pid', 'key', 'value']).where('project_id', '=', project).where('key', 'in', traitKeys), ['pid', 'key', 'value'])
+      ? readColumns(db, db.kysely.selectFrom('person_traits').select(['pid', key.as('key'), 'value']).where('project_id', '=', project).where('key', 'in', traitKeys), ['pid', 'key', 'value'])
       : null,
     traitKeys.length
       ? readColumns(
           db,
-          db.kysely.selectFrom(traitsOfKeys(db)).select(['t.subject', 't.key', 't.value']).where('t.project_id', '=', project).where('t.kind', '=', 'account').where('t.key', 'in', traitKeys),
+          db.kysely.selectFrom(traitsOfKeys(db)).select(['t.subject', key.as('key'), 't.value']).where('t.project_id', '=', project).where('t.kind', '=', 'account').where('t.key', 'in', traitKeys),
           ['subject', 'key', 'value'],
         )
       : null,
@@ -125,13 +127,13 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   accountTraits?.subject.forEach((subject, i) => {
     let record = accounts.get(subject)
     if (!record) accounts.set(subject, (record = {}))
-    record[accountTraits.key[i]!] = JSON.parse(accountTraits.value[i]!)
+    record[traitKeys[accountTraits.key[i]!]!] = JSON.parse(accountTraits.value[i]!)
   })
   const merged = new Map<number, Record<string, unknown>>()
   personTraits?.pid.forEach((pid, i) => {
     let record = merged.get(pid)
     if (!record) merged.set(pid, (record = {}))
-    record[personTraits.key[i]!] = JSON.parse(personTraits.value[i]!)
+    record[traitKeys[personTraits.key[i]!]!] = JSON.parse(personTraits.value[i]!)
   })
   const at = kept ? list.pid.flatMap((pid, i) => (kept.has(pid) ? [i] : [])) : null // the kept persons' places in the list
   const pid = at ? at.map((i) => list.pid[i]!) : list.pid
@@ -139,8 +141,8 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   return {
     pid,
     account,
-    traits: merged.size ? pid.map((p) => merged.get(p) ?? NONE) : pid.map(() => NONE),
-    accountTraits: accounts.size ? account.map((a) => (a && accounts.get(a)) || NONE) : pid.map(() => NONE),
+    traits: (place) => merged.get(pid[place]!) ?? NONE,
+    accountTraits: (place) => (account[place] != null && accounts.get(account[place]!)) || NONE,
     has: kept ? (p) => kept.has(p) : () => true, // no segment keeps everyone
   }
 }
