@@ -72,27 +72,23 @@ export async function activeLists(db: Db, project: string, persons: Persons, key
   const unsure: { list: number[]; pid: number; actor: string; range: Range }[] = []
   ranges.forEach(([a, b], i) => {
     const list = lists[i]!
-    let known: Set<number> | undefined // of a range with rows of cut days: whom it holds, not to ask the events again
     for (let day = Math.floor(a / DAY); day * DAY < b; day++) {
-      for (const pid of whole.get(day) ?? []) {
-        if (!persons.has(pid)) continue
-        list.push(pid)
-        known?.add(pid)
-      }
+      for (const pid of whole.get(day) ?? []) if (persons.has(pid)) list.push(pid)
       for (const row of cutRows.get(day) ?? []) {
         const pid = cut!.pid[row]!
-        known ??= new Set(list)
-        if (known.has(pid) || !persons.has(pid)) continue
+        if (!persons.has(pid)) continue
         const answer = inside(cut!.first_time[row]!, cut!.last_time[row]!, a, b)
-        if (answer) {
-          list.push(pid)
-          known.add(pid)
-        } else if (answer === undefined) unsure.push({ list, pid, actor: cut!.actor[row]!, range: [a, b] })
+        if (answer) list.push(pid)
+        else if (answer === undefined) unsure.push({ list, pid, actor: cut!.actor[row]!, range: [a, b] })
       }
     }
   })
-  const found = await firstEvents(db, project, unsure.map((u) => ({ actor: u.actor, keys, range: u.range })))
-  unsure.forEach((u, i) => found[i] != null && u.list.push(u.pid))
+  // the events are asked only of those not yet known active in the range (a range strictly inside a day has such rows)
+  const known = new Map<number[], Set<number>>() // the persons of each list asked about
+  const held = (list: number[]) => known.get(list) ?? known.set(list, new Set(list)).get(list)!
+  const asks = unsure.filter(({ list, pid }) => !held(list).has(pid))
+  const found = await firstEvents(db, project, asks.map((u) => ({ actor: u.actor, keys, range: u.range })))
+  asks.forEach((u, i) => found[i] != null && u.list.push(u.pid))
   return lists
 }
 
@@ -130,7 +126,7 @@ export async function activeCounts(db: Db, project: string, persons: Persons, ke
  * sorts them), 8 ms read. (Grouping had replaced count(distinct), which SQLite answers by inserting
  * each row's person into a B-tree.)
  */
-export async function countPersons(db: Db, rows: SelectQueryBuilder<Tables, 'activity' | 'sessions', object>): Promise<number> {
+async function countPersons(db: Db, rows: SelectQueryBuilder<Tables, 'activity', object>): Promise<number> {
   const { pid } = await readColumns(db, rows.select(sql.ref<number>('pid').as('pid')).where(sql.ref('pid'), 'is not', null), ['pid'])
   return new Set(pid).size
 }

@@ -4,7 +4,7 @@
 // (better-sqlite3 builds an object, pg parses a message): at 1M events, 110 ms
 // for the 100,000 persons of bench/metrics.mjs, 62 ms for a month's 75,000 rows
 // of activity; as arrays, 36 and 16 ms.
-import { sql, type SelectQueryBuilder } from 'kysely'
+import { sql, type Expression, type SelectQueryBuilder } from 'kysely'
 import type { Db } from '../db/index'
 
 export type Columns<R> = { [K in keyof R]: R[K][] }
@@ -17,9 +17,9 @@ export type Columns<R> = { [K in keyof R]: R[K][] }
 export async function readColumns<R extends object>(db: Db, query: SelectQueryBuilder<any, any, R>, names: (keyof R & string)[], json: (keyof R & string)[] = []): Promise<Columns<R>> {
   const row = (await db.kysely
     .selectFrom(query.as('r'))
-    .select(names.map((name) => aggregate(db, name, json.includes(name)).as(name)))
+    .select(names.map((name) => arrayOf(db, sql.ref(`r.${name}`), json.includes(name)).as(name)))
     .executeTakeFirstOrThrow()) as Record<string, unknown>
-  return Object.fromEntries(names.map((name) => [name, parse(row[name])])) as Columns<R>
+  return Object.fromEntries(names.map((name) => [name, parseArray(row[name])])) as Columns<R>
 }
 
 /**
@@ -35,18 +35,17 @@ export async function readGroups<R extends object, B extends keyof R & string, N
 ): Promise<Map<R[B], R[N][]>> {
   const rows = (await db.kysely
     .selectFrom(query.as('r'))
-    .select([sql.ref(`r.${by}`).as('by'), aggregate(db, name, false).as('values')])
+    .select([sql.ref(`r.${by}`).as('by'), arrayOf(db, sql.ref(`r.${name}`)).as('values')])
     .groupBy(sql.ref(`r.${by}`))
     .execute()) as { by: R[B]; values: unknown }[]
-  return new Map(rows.map((row) => [row.by, parse(row.values) as R[N][]]))
+  return new Map(rows.map((row) => [row.by, parseArray(row.values) as R[N][]]))
 }
 
-/** A column of the subquery `r` as one JSON array. A column holding JSON (db.jsonArray's) goes in as its values, not as text. */
-function aggregate(db: Db, name: string, json: boolean) {
-  const column = sql.ref(`r.${name}`)
+/** An aggregate: a column's values over the rows, as one JSON array (parseArray reads it). A column holding JSON (db.jsonArray's) goes in as its values, not as text. */
+export function arrayOf(db: Db, column: Expression<unknown>, json = false) {
   if (db.dialect == 'postgres') return sql`json_agg(${column})` // a json column's values go in as JSON
   return sql`json_group_array(${json ? sql`json(${column})` : column})` // a subquery's JSON reaches SQLite as text
 }
 
 /** SQLite answers text; pg parses json itself, and json_agg of no rows is null. */
-const parse = (value: unknown): unknown[] => (typeof value == 'string' ? JSON.parse(value) : ((value as unknown[] | null) ?? []))
+export const parseArray = (value: unknown): unknown[] => (typeof value == 'string' ? JSON.parse(value) : ((value as unknown[] | null) ?? []))

@@ -2,8 +2,8 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { namedEvents } from '../db/ingest'
-import { activeCounts, countPersons, type Range } from './activity'
-import { readColumns } from './columns'
+import { activeCounts, type Range } from './activity'
+import { arrayOf, parseArray, readColumns } from './columns'
 import { everyone, personNumber, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
@@ -50,8 +50,11 @@ async function startedSessions(db: Db, query: Query, population: Persons): Promi
     .where('start_time', '<', query.to)
   const length = sql<number>`coalesce(sum(end_time - start_time), 0)`
   if (population == everyone) {
-    const [all, persons] = await Promise.all([rows.select((eb) => [eb.fn.countAll<number>().as('count'), length.as('length')]).executeTakeFirstOrThrow(), countPersons(db, rows)])
-    return { count: Number(all.count), length: Number(all.length), persons }
+    // counted, summed and their persons read in one pass: at 1M events (bench/metrics.mjs), 22 ms in two, 17 in one
+    const all = await rows.select((eb) => [eb.fn.countAll<number>().as('count'), length.as('length'), arrayOf(db, eb.ref('pid')).as('pid')]).executeTakeFirstOrThrow()
+    const persons = new Set(parseArray(all.pid))
+    persons.delete(null) // the column may hold null: nobody
+    return { count: Number(all.count), length: Number(all.length), persons: persons.size }
   }
   // each session read as columns and counted here: grouped by person in the database, the month's 91,000 at 1M
   // events (bench/metrics.mjs, segment plan:pro) took 61 ms
