@@ -27,7 +27,7 @@ import { sql } from 'kysely'
 import { DAY, END, PROJECT, READ_KEY, generate, message, projectConfig } from './metrics-data.mjs'
 import { machineTicks, postgresPids, quantile, ticksOf } from './common.mjs'
 
-const o = { events: 100_000, seed: 1, group: 500, warmups: 2, runs: 20, budgetMs: 30_000, profile: null, ...JSON.parse(process.argv[2] ?? '{}') }
+const o = { events: 100_000, seed: 1, group: 500, warmups: 2, runs: 60, budgetMs: 30_000, profile: null, ...JSON.parse(process.argv[2] ?? '{}') }
 const { openDb, ingest, validateMessage, toRow, createApp, parseConfig, metrics } = await import(o.lib)
 const started = performance.now()
 const log = (s) => process.stderr.write(`  [${o.url ? 'postgres' : 'sqlite'} ${o.events.toLocaleString('en-US')}] ${s}\n`)
