@@ -10,7 +10,7 @@ import { chunks } from '../db/rows'
 import { activityKeys } from '../db/ingest'
 import type { ActivityTable, Tables } from '../db/schema'
 import { readColumns, readGroups } from './columns'
-import { everyone, type Persons } from './population'
+import { distinctCounts, everyone, type Persons } from './population'
 import { DAY } from './time'
 
 export type Range = [from: number, to: number]
@@ -47,17 +47,10 @@ function inside(first: number, last: number, a: number, b: number): boolean | un
 }
 
 /**
- * For each range, the persons who count with an event of one of the keys in it. The rows of everyone are
- * read and filtered here: cheaper than asking the database to look each row's person up (retention's cohorts).
- */
-export async function activeSets(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<Set<number>[]> {
-  return (await activeLists(db, project, persons, keys, ranges)).map((list) => new Set(list))
-}
-
-/**
  * For each range, the numbers of the persons who count with an event of one of the keys in it, a person
- * as often as its actors and days were active (activeSets makes sets of them): health counts a month's
- * days per subject, and filling a Set a day cost it ~3 ms at 1M events (bench/metrics.mjs).
+ * as often as its actors and days were active. The rows of everyone are read and filtered here: cheaper
+ * than asking the database to look each row's person up (retention's cohorts). Lists, not Sets: health
+ * counts a month's days per subject, and filling a Set a day cost it ~3 ms at 1M events (bench/metrics.mjs).
  */
 export async function activeLists(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<number[][]> {
   const lists = ranges.map((): number[] => [])
@@ -102,7 +95,7 @@ const withinDay = ([a, b]: Range) => a % DAY != 0 && b % DAY != 0 && Math.floor(
  * each day three times.
  */
 export async function activeCounts(db: Db, project: string, persons: Persons, keys: string[], ranges: Range[]): Promise<number[]> {
-  if (persons != everyone || ranges.length > 1 || ranges.some(withinDay)) return (await activeSets(db, project, persons, keys, ranges)).map((s) => s.size)
+  if (persons != everyone || ranges.length > 1 || ranges.some(withinDay)) return distinctCounts(await activeLists(db, project, persons, keys, ranges))
   return Promise.all(
     ranges.map(([a, b]) =>
       countPersons(
@@ -128,7 +121,7 @@ export async function activeCounts(db: Db, project: string, persons: Persons, ke
  */
 async function countPersons(db: Db, rows: SelectQueryBuilder<Tables, 'activity', object>): Promise<number> {
   const { pid } = await readColumns(db, rows.select(sql.ref<number>('pid').as('pid')).where(sql.ref('pid'), 'is not', null), ['pid'])
-  return new Set(pid).size
+  return distinctCounts([pid])[0]!
 }
 
 /** An actor's events of some keys in a range. */

@@ -195,7 +195,7 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
  * not (signups imported with an old createdAt, or PostgreSQL's spent numbers), each person's are looked up.
  */
 function readFirsts(db: Db, project: string, keys: string[], pids: number[], persons: SelectQueryBuilder<any, any, { pid: number }>) {
-  const { min, max, dense } = extent(pids)
+  const { min, max, dense } = extent([pids])
   const position = sql<number>`case ${sql.ref('key')} ${sql.join(keys.map((key, k) => sql`when ${key} then ${sql.lit(k)}`), sql` `)} end`
   const firsts = db.kysely.selectFrom('firsts').select(['pid', position.as('key'), 'time']).where('project_id', '=', project).where('key', 'in', keys)
   return readColumns(db, dense ? firsts.where('pid', '>=', min).where('pid', '<=', max) : firsts.where('pid', 'in', persons), ['pid', 'key', 'time'])
@@ -207,7 +207,7 @@ function readFirsts(db: Db, project: string, keys: string[], pids: number[], per
  * events (bench/metrics.mjs), a Map of the 100,000 persons took 17 ms to fill.
  */
 export function places(pids: number[]): (pid: number) => number | undefined {
-  const { min, max, dense } = extent(pids)
+  const { min, max, dense } = extent([pids])
   if (!dense) {
     const map = new Map(pids.map((pid, place) => [pid, place]))
     return (pid) => map.get(pid)
@@ -217,13 +217,37 @@ export function places(pids: number[]): (pid: number) => number | undefined {
   return (pid) => (pid < min || pid > max || array[pid - min]! < 0 ? undefined : array[pid - min])
 }
 
+/**
+ * How many distinct numbers each list holds: where they are dense, marked in one array over their range,
+ * else a Set a list. At 1M events (bench/metrics.mjs), sessions' 32 lists (a month's days, its last week,
+ * the month) of 225,000 numbers in all took ~12 ms as Sets.
+ */
+export function distinctCounts(lists: number[][]): number[] {
+  const { min, max, dense } = extent(lists)
+  if (!dense) return lists.map((list) => new Set(list).size)
+  const mark = new Int32Array(max - min + 1).fill(-1) // the last list that held each number
+  return lists.map((list, n) => {
+    let count = 0
+    for (const pid of list)
+      if (mark[pid - min] != n) {
+        mark[pid - min] = n
+        count++
+      }
+    return count
+  })
+}
+
 /** The least and the greatest of the numbers, and whether they are dense: their range at most 8 times their count. */
-function extent(pids: number[]) {
+function extent(lists: number[][]) {
   let min = Infinity
   let max = -Infinity
-  for (const pid of pids) {
-    if (pid < min) min = pid
-    if (pid > max) max = pid
+  let count = 0
+  for (const list of lists) {
+    count += list.length
+    for (const pid of list) {
+      if (pid < min) min = pid
+      if (pid > max) max = pid
+    }
   }
-  return { min, max, dense: pids.length > 0 && max - min < 8 * pids.length }
+  return { min, max, dense: count > 0 && max - min < 8 * count }
 }
