@@ -219,8 +219,8 @@ export function places(pids: number[]): (pid: number) => number | undefined {
 
 /**
  * How many distinct numbers each list holds: where they are dense, marked in one array over their range,
- * else a Set a list. At 1M events (bench/metrics.mjs), sessions' 32 lists (a month's days, its last week,
- * the month) of 225,000 numbers in all took ~12 ms as Sets.
+ * else a Set a list. At 1M events (bench/metrics.mjs), sessions' lists (a month's days, its last week, the
+ * month: 165,000 numbers in all) took 9 ms as Sets, 2 marked.
  */
 export function distinctCounts(lists: number[][]): number[] {
   const { min, max, dense } = extent(lists)
