@@ -112,6 +112,14 @@ export function activityKeys(r: Pick<Row, 'type' | 'event' | 'properties'>, keys
 
 export const surveyKey = (event: string, surveyId: string) => `v:${event}:${surveyId}`
 
+/** The event an activity key is counted from (activityKeys), or null for '': any event. */
+export function eventOfKey(key: string): string | null {
+  if (key == '') return null
+  if (key.startsWith('s:')) return '$step'
+  if (key.startsWith('f:')) return '$feature'
+  return key.startsWith('v:') ? key.slice(2, key.indexOf(':', 2)) : key.slice(2) // v:<event>:<survey>, e:<event>
+}
+
 async function updateState(db: Db, trx: Transaction<Tables>, rows: Row[]) {
   const actors = new Map<string, Tables['actors']>()
   const firsts = new Map<string, Tables['firsts']>()

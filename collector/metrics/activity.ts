@@ -7,7 +7,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely'
 import type { Db } from '../db/index'
 import { chunks } from '../db/rows'
-import { activityKeys } from '../db/ingest'
+import { activityKeys, eventOfKey } from '../db/ingest'
 import type { ActivityTable, Tables } from '../db/schema'
 import { readColumns, readGroups } from './columns'
 import { distinctCounts, everyone, type Persons } from './population'
@@ -140,6 +140,8 @@ export async function firstEvents(db: Db, project: string, lookups: Lookup[]): P
   const found: (number | null)[] = lookups.map(() => null)
   const order = lookups.map((_, i) => i).sort((i, j) => lookups[i]!.range[0] - lookups[j]!.range[0])
   for (const chunk of chunks(order)) {
+    // only the events that can count for the keys: an onboarding funnel asks $step and the steps' events, not all of an actor's
+    const names = new Set(chunk.flatMap((i) => lookups[i]!.keys.map(eventOfKey)))
     const events = await db.kysely
       .selectFrom('events')
       .select(['actor', 'type', 'event', 'message', 'event_time'])
@@ -147,6 +149,7 @@ export async function firstEvents(db: Db, project: string, lookups: Lookup[]): P
       .where('actor', 'in', [...new Set(chunk.map((i) => lookups[i]!.actor))])
       .where('event_time', '>=', Math.min(...chunk.map((i) => lookups[i]!.range[0])))
       .where('event_time', '<', Math.max(...chunk.map((i) => lookups[i]!.range[1])))
+      .$if(!names.has(null), (q) => q.where('event', 'in', [...names] as string[]))
       .execute()
     const byActor = new Map<string, { time: number; keys: string[] }[]>()
     for (const e of events) {

@@ -2,9 +2,11 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/index'
 import { namedEvents } from '../db/ingest'
+import { chunks } from '../db/rows'
+import type { EventsTable } from '../db/schema'
 import { activeCounts, type Range } from './activity'
 import { arrayOf, parseArray, readColumns } from './columns'
-import { distinctCounts, everyone, personNumber, segmentOf, type Persons } from './population'
+import { distinctCounts, everyone, segmentOf, type Persons } from './population'
 import type { Metric, Query } from './query'
 import { mean, rate } from './stats'
 import { DAY, days } from './time'
@@ -69,16 +71,18 @@ async function startedSessions(db: Db, query: Query, population: Persons): Promi
 }
 
 /**
- * The engaged time of the window: the window's whole UTC days summed from the activity of
- * `$engagement`, the parts of days at its ends from the events themselves.
+ * The engaged time of the window: its whole UTC days summed from the activity of `$engagement`, and
+ * the parts of days at its ends from that day's activity too, where an actor's engagement that day lies
+ * all inside the part or all outside it; only the other actors' events are read. At 1M events
+ * (bench/metrics.mjs), the parts' events cost 14 ms, read whole; a window ending now needs none of today's.
  */
 async function engaged(db: Db, query: Query, population: Persons): Promise<number> {
   const project = query.project.id
   const [first, last] = [Math.ceil(query.from / DAY), Math.floor(query.to / DAY)] // whole days: [first, last)
-  const parts: Range[] = first < last ? [[query.from, first * DAY], [last * DAY, query.to]] : [[query.from, query.to]]
+  const activity = db.kysely.selectFrom('activity').where('project_id', '=', project).where('key', '=', 'e:$engagement')
   let total = 0
   if (first < last) {
-    const days = db.kysely.selectFrom('activity').where('project_id', '=', project).where('key', '=', 'e:$engagement').where('day', '>=', first).where('day', '<', last)
+    const days = activity.where('day', '>=', first).where('day', '<', last)
     const sum = sql<number>`coalesce(sum(engaged_ms), 0)`
     if (population == everyone) total += Number((await days.select(sum.as('ms')).executeTakeFirstOrThrow()).ms)
     else {
@@ -86,23 +90,34 @@ async function engaged(db: Db, query: Query, population: Persons): Promise<numbe
       pid.forEach((p, i) => population.has(p) && (total += engaged_ms[i]!))
     }
   }
+  // the parts of days at the ends, each inside one UTC day
+  const parts: Range[] = first <= last ? [[query.from, first * DAY], [last * DAY, query.to]] : [[query.from, query.to]]
   for (const [a, b] of parts.filter(([a, b]) => a < b)) {
-    const events = db.kysely
-      .selectFrom('events as e')
-      .where('e.project_id', '=', project)
-      .where(namedEvents)
-      .where('e.event', '=', '$engagement')
-      .where('e.event_time', '>=', a)
-      .where('e.event_time', '<', b)
+    const day = await readColumns(db, activity.where('day', '=', Math.floor(a / DAY)).select(['actor', 'pid', 'first_time', 'last_time', 'engaged_ms']), ['actor', 'pid', 'first_time', 'last_time', 'engaged_ms'])
+    const across: string[] = [] // actors with engagement on both sides of a bound
+    day.actor.forEach((actor, i) => {
+      if (!population.has(day.pid[i]!) || day.last_time[i]! < a || day.first_time[i]! >= b) return
+      if (day.first_time[i]! >= a && day.last_time[i]! < b) total += day.engaged_ms[i]!
+      else across.push(actor)
+    })
+    // through the index of named events, not each actor's events of all time (SQLite took that path: 58 ms for 81 actors)
+    const events = sql<EventsTable>`events`.as<'e'>(db.dialect == 'sqlite' ? sql`e indexed by events_named` : sql`e`)
     const sum = sql<number>`coalesce(sum(${db.jsonNumber('e.message', ['properties', 'engagedMs'])}), 0)`
-    if (population == everyone) total += Number((await events.select(sum.as('ms')).executeTakeFirstOrThrow()).ms)
-    else
-      for (const e of await events
-        .innerJoin('actors as a', (join) => join.onRef('a.project_id', '=', 'e.project_id').onRef('a.actor', '=', 'e.actor'))
-        .select([personNumber.as('pid'), sum.as('ms')])
-        .groupBy('pid')
-        .execute())
-        if (population.has(e.pid)) total += Number(e.ms)
+    for (const chunk of chunks(across))
+      total += Number(
+        (
+          await db.kysely
+            .selectFrom(events)
+            .where('e.project_id', '=', project)
+            .where(namedEvents)
+            .where('e.event', '=', '$engagement')
+            .where('e.event_time', '>=', a)
+            .where('e.event_time', '<', b)
+            .where('e.actor', 'in', chunk)
+            .select(sum.as('ms'))
+            .executeTakeFirstOrThrow()
+        ).ms,
+      )
   }
   return total
 }

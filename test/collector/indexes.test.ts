@@ -45,9 +45,15 @@ test('survey answers are read through the partial index events_named', async () 
 
 test('the engaged time of a window’s partial days is read through the partial index events_named', async () => {
   const { db: recording, queries } = recorded()
-  const res = await testApp(recording).request('/v1/metrics/sessions?from=2026-01-01T12:00Z&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
+  const app = testApp(recording)
+  // engagement on both sides of the window's start: that day's activity cannot tell, the events are read
+  const engaged = (hour: number) => ({ type: 'track', messageId: `m-${hour}`, anonymousId: 'a', event: '$engagement', properties: { engagedMs: 1000 }, timestamp: `2026-01-01T${hour}:00:00Z` })
+  const batch = await app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ writeKey: 'wk_demo', batch: [engaged(10), engaged(14)] }) })
+  expect(batch.status).toBe(200)
+  const res = await app.request('/v1/metrics/sessions?from=2026-01-01T12:00Z&to=2026-02-01', { headers: { Authorization: 'Bearer rk_demo' } })
   expect(res.status).toBe(200)
-  expect(await planOf(queries)).toMatch(/SEARCH e USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
+  expect(await res.json()).toMatchObject({ engagedTime: 1000 })
+  expect(await planOf(queries, /\bfrom events as e indexed by events_named\b/)).toMatch(/SEARCH e USING INDEX events_named \(project_id=\? AND event=\? AND event_time>\? AND event_time<\?\)/)
 })
 
 test('health reads the account traits it needs from the covering index traits_value, not row by row from the table', async () => {

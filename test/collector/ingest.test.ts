@@ -226,3 +226,20 @@ describe('Segment batch context', () => {
     warn.mockRestore()
   })
 })
+
+test('every activity key of a message names the message’s event as the one it is counted from', async () => {
+  const { activityKeys, eventOfKey } = await import('../../collector/db/ingest')
+  const messages = [
+    { type: 'track', event: 'Report Shared', properties: {} },
+    { type: 'track', event: '$step', properties: { step: 'a:b' } },
+    { type: 'track', event: '$feature', properties: { feature: 'export' } },
+    { type: 'track', event: '$survey_shown', properties: { surveyId: 'nps:1' } },
+    { type: 'track', event: '$survey_response', properties: { surveyId: 'csat', score: 4 } },
+    { type: 'page', event: null, properties: {} },
+  ]
+  for (const m of messages) {
+    const [any, ...keys] = activityKeys(m)
+    expect([any, eventOfKey(any!)]).toEqual(['', null]) // any event
+    for (const key of keys) expect([key, eventOfKey(key)]).toEqual([key, m.event])
+  }
+})

@@ -28,6 +28,25 @@ describe.each(dialects)('sessions on %s', (dialect) => {
     expect(r.stickiness).toBeCloseTo((4 / 7 / 3) * 100, 10)
   })
 
+  test('engaged time in the part of a day at a window end counts an actor’s day whole or not at all where it lies on one side', async () => {
+    const engaged = (anon: string, t: number, ms: number) => track({ anon }, t, '$engagement', { engagedMs: ms })
+    await t.send([
+      // all after the window's start on jan 1, and across it
+      engaged('after', jan(1, 13), 7_000_000),
+      engaged('after', jan(1, 15), 1_000_000),
+      engaged('across', jan(1, 11), 300),
+      engaged('across', jan(1, 13), 4000),
+      // all before the start on jan 1; on jan 4, one before the end and one after it
+      engaged('before', jan(1, 9), 30_000_000),
+      engaged('before', jan(4, 10), 2_000_000),
+      engaged('before', jan(4, 20), 40_000_000),
+      engaged('night', jan(2, 3), 500_000),
+    ])
+    expect((await t.metric('sessions', { from: iso(jan(1, 12)), to: iso(jan(4, 12)) })).engagedTime).toBe(10_504_000)
+    // a window of less than a day across midnight: a part on each side of it
+    expect((await t.metric('sessions', { from: iso(jan(1, 12)), to: iso(jan(2, 6)) })).engagedTime).toBe(8_504_000)
+  })
+
   test('engaged time sums whole days and the parts of days at the window ends alike', async () => {
     const engaged = (t: number, ms: number) => track({ anon: 'e' }, t, '$engagement', { engagedMs: ms })
     await t.send([engaged(jan(1, 11), 1), engaged(jan(1, 13), 20), engaged(jan(2, 5), 300), engaged(jan(3, 23), 4000)])
