@@ -50,6 +50,9 @@ export const personNumber = sql<number>`(select p.pid from persons p where p.pro
  */
 const traitsOfKeys = (db: Db) => sql<TraitsTable>`traits`.as<'t'>(db.dialect == 'sqlite' ? sql`t indexed by traits_value` : sql`t`)
 
+/** A row's `key` as its position among the keys: a number in the JSON read back, not the key's text each row. */
+const keyPosition = (keys: string[]) => sql<number>`case ${sql.ref('key')} ${sql.join(keys.map((key, n) => sql`when ${key} then ${sql.lit(n)}`), sql` `)} end`
+
 /** Everyone: with no segment, nobody needs loading. */
 export const everyone: Persons = { has: () => true }
 
@@ -107,8 +110,7 @@ export async function loadPopulation(db: Db, query: Query, traitKeys: string[] =
   // read from persons_first alone on SQLite (migration 011)
   let rows = db.kysely.selectFrom('persons').select(['pid', 'account']).where('project_id', '=', project)
   if (seenBefore != null) rows = rows.where('first_time', '<', seenBefore)
-  // the traits of the keys, each row naming its key by position
-  const key = sql<number>`case ${sql.ref('key')} ${sql.join(traitKeys.map((k, n) => sql`when ${k} then ${sql.lit(n)}`), sql` `)} end`
+  const key = keyPosition(traitKeys)
   const [list, personTraits, accountTraits, kept] = await Promise.all([
     readColumns(db, rows, ['pid', 'account']),
     traitKeys.length
@@ -196,8 +198,7 @@ export async function loadCohort(db: Db, query: Query, keySets: string[][] = [])
  */
 function readFirsts(db: Db, project: string, keys: string[], pids: number[], persons: SelectQueryBuilder<any, any, { pid: number }>) {
   const { min, max, dense } = extent([pids])
-  const position = sql<number>`case ${sql.ref('key')} ${sql.join(keys.map((key, k) => sql`when ${key} then ${sql.lit(k)}`), sql` `)} end`
-  const firsts = db.kysely.selectFrom('firsts').select(['pid', position.as('key'), 'time']).where('project_id', '=', project).where('key', 'in', keys)
+  const firsts = db.kysely.selectFrom('firsts').select(['pid', keyPosition(keys).as('key'), 'time']).where('project_id', '=', project).where('key', 'in', keys)
   return readColumns(db, dense ? firsts.where('pid', '>=', min).where('pid', '<=', max) : firsts.where('pid', 'in', persons), ['pid', 'key', 'time'])
 }
 
