@@ -57,14 +57,18 @@ describe.each(dialects)('sessions on %s', (dialect) => {
   })
 
   test("a device's sessions before it is linked are its person's, with a segment too", async () => {
-    await t.send([page({ anon: 'laptop' }, jan(1, 10), inSession('s1')), track({ anon: 'phone' }, jan(2, 10), '$engagement', { engagedMs: 700 }, inSession('s2'))])
+    const engaged = (hour: number, ms: number) => track({ anon: 'phone' }, jan(2, hour), '$engagement', { engagedMs: ms }, inSession('s2'))
+    await t.send([page({ anon: 'laptop' }, jan(1, 10), inSession('s1')), engaged(9, 300), engaged(11, 400)])
     await t.send([identify({ anon: 'laptop', user: 'u' }, jan(3), { plan: 'pro' }), identify({ anon: 'phone', user: 'u' }, jan(3, 1))])
     for (const segment of [[], ['plan:pro']]) expect(await t.metric('sessions', { ...week, segment })).toMatchObject({ sessions: 2, sessionsPerUserPerWeek: 2, engagedTime: 700, wau: 1 })
     expect(await t.metric('sessions', { ...week, segment: 'plan:free' })).toMatchObject({ sessions: 0, engagedTime: 0, wau: 0 })
-    // a window inside one day: the engaged time read from the events themselves, by the person of each event's actor
-    const hours = { from: iso(jan(2, 5)), to: iso(jan(2, 12)) }
-    for (const segment of [[], ['plan:pro']]) expect((await t.metric('sessions', { ...hours, segment })).engagedTime).toBe(700)
-    expect((await t.metric('sessions', { ...hours, segment: 'plan:free' })).engagedTime).toBe(0)
+    // windows inside one day, by the person of the actor: all the phone's engagement inside (its day's activity
+    // tells), and across the window's end (its events tell)
+    for (const [to, ms] of [[jan(2, 12), 700], [jan(2, 10), 300]] as const) {
+      const hours = { from: iso(jan(2, 5)), to: iso(to) }
+      for (const segment of [[], ['plan:pro']]) expect((await t.metric('sessions', { ...hours, segment })).engagedTime).toBe(ms)
+      expect((await t.metric('sessions', { ...hours, segment: 'plan:free' })).engagedTime).toBe(0)
+    }
   })
 
   test('tz moves day boundaries: two events around UTC midnight are one Berlin day', async () => {
