@@ -1,7 +1,9 @@
-// One data set on one database for the metrics benchmark, run as its own
-// process by bench/metrics.mjs, once to load and once to query (each with a
-// fresh heap and JIT, so the query figures carry none of the load's garbage):
+// The metrics benchmark's worker, run as its own process by bench/metrics.mjs:
+// once per data set to load it, then once per database to query every data set
+// (each process with a fresh heap and JIT, so the query figures carry none of
+// the load's garbage):
 //   node bench/metrics-run.mjs '{"lib":".../metrics-lib.mjs","file":"/tmp/x.db","events":100000,"phase":"load"}'
+//   node bench/metrics-run.mjs '{"lib":"…","phase":"query","sets":[{"events":100000,"file":"/tmp/x.db"},{"events":1000000,"file":"/tmp/y.db"}]}'
 //   (or "url":"postgres://…" instead of "file"; "phase": "load", "query" or both when left out)
 //
 // load:
@@ -17,10 +19,13 @@
 // - Asks every metric route of createApp({ db, config, now }) through
 //   app.request(), `warmups` times unmeasured, then `runs` times measured
 //   (wall time from the request to the last byte of the body), each answer
-//   checked for 200. With "profile": "<metric>", only that metric, its measured
+//   checked for 200. The data sets take turns, request by request, so that a
+//   stall of the shared machine falls on all of them alike and the growth from
+//   one to the next is measured against a baseline of the same moment. With
+//   "profile": "<metric>", only that metric on one data set, its measured
 //   requests under V8's CPU profiler (the one of node --cpu-prof, started and
 //   stopped around them only) and the profile goes to "profileFile".
-// Prints one JSON line.
+// Prints one JSON line: with "sets", one result per data set.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { sql } from 'kysely'
@@ -30,8 +35,9 @@ import { machineTicks, postgresPids, quantile, ticksOf } from './common.mjs'
 const o = { events: 100_000, seed: 1, group: 500, warmups: 2, runs: 60, budgetMs: 30_000, profile: null, ...JSON.parse(process.argv[2] ?? '{}') }
 const { openDb, ingest, validateMessage, toRow, createApp, parseConfig, metrics } = await import(o.lib)
 const started = performance.now()
-const log = (s) => process.stderr.write(`  [${o.url ? 'postgres' : 'sqlite'} ${o.events.toLocaleString('en-US')}] ${s}\n`)
-const result = { dialect: o.url ? 'postgres' : 'sqlite', events: o.events }
+const dialect = (o.url ?? o.sets?.[0].url) ? 'postgres' : 'sqlite'
+const log = (s) => process.stderr.write(`  [${dialect} ${(o.sets ?? [o]).map((set) => set.events.toLocaleString('en-US')).join(' + ')}] ${s}\n`)
+const result = { dialect, events: o.events }
 
 // ------------------------------------------------------------ CPU accounting (/proc)
 // The machine may be shared: how much CPU this process, PostgreSQL and everything
@@ -50,12 +56,14 @@ function cpuSince(a) {
   return { self, postgres, other: Math.max(0, machine - self - postgres) }
 }
 
-const db = await openDb(o.url ? { url: o.url } : { file: o.file })
-const count = async () => Number((await sql`select count(*) as n from events`.execute(db.kysely)).rows[0].n)
+const count = async (db) => Number((await sql`select count(*) as n from events`.execute(db.kysely)).rows[0].n)
 
-if (o.phase != 'query') await load()
-if (o.phase != 'load') await query()
-await db.close()
+if (o.phase != 'query') {
+  const db = await openDb(o.url ? { url: o.url } : { file: o.file })
+  await load(db)
+  await db.close()
+}
+if (o.phase != 'load') await query(o.sets ?? [{ events: o.events, file: o.file, url: o.url }])
 result.totalMs = performance.now() - started
 // the profile can be large: through a file, not the pipe
 if (result.profile && o.profileFile) {
@@ -66,13 +74,13 @@ process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
 
 // ------------------------------------------------------------ load
 
-async function load() {
+async function load(db) {
   const meta = o.file && `${o.file}.json`
-  if (o.reuse && meta && existsSync(meta) && (await count()) == o.events) {
+  if (o.reuse && meta && existsSync(meta) && (await count(db)) == o.events) {
     // a kept SQLite file of the same data set (BENCH_METRICS_KEEP): no generating, no loading
     Object.assign(result, JSON.parse(readFileSync(meta, 'utf8')), { reused: true })
     log('reusing the kept database')
-  } else await store()
+  } else await store(db)
 
   if (o.file) {
     // the collector's checkpointer thread may be copying pages right now, and a busy checkpoint leaves
@@ -97,7 +105,7 @@ async function load() {
   log(`database: ${(result.bytes / 1e6).toFixed(0)} MB`)
 }
 
-async function store() {
+async function store(db) {
   let t = performance.now()
   const { events, counts } = generate(o.events, o.seed)
   result.generateMs = performance.now() - t
@@ -128,19 +136,23 @@ async function store() {
   result.loadMs = performance.now() - t
   result.loadCpu = cpuSince(mark)
   result.ingestMs = ingestMs
-  result.stored = await count()
+  result.stored = await count(db)
   if (result.stored != o.events) throw new Error(`stored ${result.stored} events of ${o.events}`)
 }
 
 // ------------------------------------------------------------ queries
 
-async function query() {
+async function query(sets) {
   const config = parseConfig({ projects: [projectConfig] })
-  const app = createApp({ db, config, now: () => END })
   const window = `from=${END - 30 * DAY}&to=${END}`
-  const ask = async (name) => {
+  for (const set of sets) {
+    set.db = await openDb(set.url ? { url: set.url } : { file: set.file })
+    set.app = createApp({ db: set.db, config, now: () => END })
+    set.endpoints = {}
+  }
+  const ask = async (set, name) => {
     const t = performance.now()
-    const res = await app.request(`/v1/metrics/${name}?${window}`, { headers: { Authorization: `Bearer ${READ_KEY}` } })
+    const res = await set.app.request(`/v1/metrics/${name}?${window}`, { headers: { Authorization: `Bearer ${READ_KEY}` } })
     const body = await res.text()
     if (res.status != 200) throw new Error(`HTTP ${res.status}: ${body.slice(0, 500)}`)
     return { ms: performance.now() - t, body }
@@ -155,31 +167,39 @@ async function query() {
     await session.post('Profiler.setSamplingInterval', { interval: 200 })
   }
 
-  result.endpoints = {}
   const mark = cpuMark()
   for (const name of o.profile ? [o.profile] : Object.keys(metrics)) {
-    const out = (result.endpoints[name] = { times: [] })
+    const outs = sets.map((set) => (set.endpoints[name] = { times: [] }))
     try {
-      let last
-      for (let i = 0; i < o.warmups; i++) last = await ask(name)
+      const last = []
+      for (let i = 0; i < o.warmups; i++) for (const [k, set] of sets.entries()) last[k] = await ask(set, name)
       if (name == o.profile) await session.post('Profiler.start')
       const t = performance.now()
       for (let i = 0; i < o.runs; i++) {
-        last = await ask(name)
-        out.times.push(last.ms)
+        for (const [k, set] of sets.entries()) {
+          last[k] = await ask(set, name)
+          outs[k].times.push(last[k].ms)
+        }
         // a slow route gets at least 5 measured requests within the budget, not all of them
         if (i >= 4 && performance.now() - t > o.budgetMs) break
       }
       if (name == o.profile) result.profile = (await session.post('Profiler.stop')).profile
-      out.answer = JSON.parse(last.body)
-      out.bytes = last.body.length
-      log(`${name}: median ${quantile(out.times, 0.5).toFixed(1)} ms, p95 ${quantile(out.times, 0.95).toFixed(1)} ms (${out.times.length} requests)`)
+      for (const [k, out] of outs.entries()) {
+        out.answer = JSON.parse(last[k].body)
+        out.bytes = last[k].body.length
+      }
+      log(`${name}: median / p95 ${outs.map((out, k) => `${quantile(out.times, 0.5).toFixed(1)} / ${quantile(out.times, 0.95).toFixed(1)} ms at ${sets[k].events.toLocaleString('en-US')}`).join(', ')} (${outs[0].times.length} requests each)`)
     } catch (error) {
-      out.error = error instanceof Error ? error.message : String(error)
-      log(`${name}: ERROR ${out.error}`)
+      for (const out of outs) out.error = error instanceof Error ? error.message : String(error)
+      log(`${name}: ERROR ${outs[0].error}`)
     }
   }
-  result.queryCpu = cpuSince(mark)
+  const queryCpu = cpuSince(mark)
+  result.sets = []
+  for (const set of sets) {
+    await set.db.close()
+    result.sets.push({ events: set.events, endpoints: set.endpoints, queryCpu })
+  }
 }
 
 /** The q-quantile, linear between the closest ranks (as METRICS.md's percentiles). */
