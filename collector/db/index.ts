@@ -21,6 +21,8 @@ export interface Db {
   jsonArray(values: RawBuilder<unknown>[]): RawBuilder<unknown[]>
   /** A number inside a JSON text column, e.g. `properties.engagedMs` of the message. */
   jsonNumber(column: string, path: string[]): RawBuilder<number | null>
+  /** A string inside a JSON text column, e.g. `properties.step` of the message. */
+  jsonString(column: string, path: string[]): RawBuilder<string | null>
   /** Refreshes the query planner's statistics where they are stale (SQLite; PostgreSQL's autovacuum does it). */
   optimize(): Promise<void>
   /** Exact statistics of every table, after a migration changed them. */
@@ -64,6 +66,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       greatest: (a, b) => sql<number>`greatest(${ref(a)}, ${ref(b)})`,
       jsonArray: (values) => sql<unknown[]>`json_build_array(${sql.join(values)})`,
       jsonNumber: (column, path) => sql<number | null>`(${sql.ref(column)}::json #>> ${`{${path.join(',')}}`})::float8`,
+      jsonString: (column, path) => sql<string | null>`${sql.ref(column)}::json #>> ${`{${path.join(',')}}`}`,
       optimize: async () => {},
       analyze: async () => void (await sql`analyze`.execute(kysely)),
       close: () => kysely.destroy(),
@@ -90,6 +93,7 @@ export async function openDb(options: DbOptions = {}): Promise<Db> {
       greatest: (a, b) => sql<number>`max(${ref(a)}, ${ref(b)})`,
       jsonArray: (values) => sql<unknown[]>`json_array(${sql.join(values)})`,
       jsonNumber: (column, path) => sql<number | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
+      jsonString: (column, path) => sql<string | null>`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
       optimize: async () => void (await sql`pragma optimize = 0x10002`.execute(kysely)),
       analyze: async () => {
         database.pragma('analysis_limit = 0')

@@ -71,6 +71,12 @@ export async function ingest(db: Db, rows: Row[], after?: AfterStore): Promise<S
   })
 }
 
+export const SURVEY_STAGES = ['$survey_shown', '$survey_dismissed', '$survey_response'] as const
+const isSurveyEvent = (event: string | null) => (SURVEY_STAGES as readonly (string | null)[]).includes(event)
+
+/** The events whose keys name one of their properties (an id, schemas.ts), and which: the step, feature or survey that eventKeys and activityKeys read. */
+export const KEY_PROPERTIES: Record<string, string> = { $step: 'step', $feature: 'feature', ...Object.fromEntries(SURVEY_STAGES.map((stage) => [stage, 'surveyId'])) }
+
 /** The keys of what a message is: `t:<type>` but for a track call, `e:<event>`, and the step or feature it completes or uses (`s:<step>`, `f:<feature>`). */
 function eventKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
   if (r.type != 'track') return [`t:${r.type}`]
@@ -79,9 +85,6 @@ function eventKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {
   if (r.event == '$feature') keys.push(`f:${r.properties!.feature}`)
   return keys
 }
-
-export const SURVEY_STAGES = ['$survey_shown', '$survey_dismissed', '$survey_response'] as const
-const isSurveyEvent = (event: string | null) => (SURVEY_STAGES as readonly (string | null)[]).includes(event)
 
 /**
  * The events that metrics read themselves, by name: the survey stages, and engagement at the partial days

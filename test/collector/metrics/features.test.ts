@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { firstEvents } from '../../../collector/metrics/activity'
 import { dialects, iso, stopPostgres } from '../harness'
-import { feature, group, identify, jan, page, track, useMetrics } from './helpers'
+import { answer, feature, group, identify, jan, page, step, track, useMetrics } from './helpers'
 
 afterAll(() => stopPostgres())
 
@@ -61,15 +61,27 @@ describe.each(dialects)('feature adoption on %s', (dialect) => {
   })
 
   test('the events asked where a day cannot tell are each looked up in their own range, many lookups read together', async () => {
-    await t.send([feature({ anon: 'd' }, jan(5, 1), 'export_csv'), page({ anon: 'd' }, jan(5, 12)), feature({ anon: 'd' }, jan(6, 23), 'export_csv')])
+    await t.send([
+      feature({ anon: 'd' }, jan(5, 1), 'export_csv'),
+      page({ anon: 'd' }, jan(5, 12)),
+      feature({ anon: 'd' }, jan(6, 23), 'export_csv'),
+      step({ anon: 'd' }, jan(5, 13), 'invite_teammate'),
+      answer({ anon: 'd' }, jan(5, 14), 'nps-main', 'nps', 9),
+    ])
     const keys = ['f:export_csv']
+    const range = [jan(5, 2), jan(5, 22)] as [number, number]
     const lookups = [
-      { actor: 'a:d', keys, range: [jan(5, 2), jan(5, 22)] as [number, number] }, // none inside, one at each side
+      { actor: 'a:d', keys, range }, // none inside, one at each side
       { actor: 'a:d', keys, range: [jan(5), jan(7)] as [number, number] },
-      { actor: 'a:d', keys: [''], range: [jan(5, 2), jan(5, 22)] as [number, number] },
+      { actor: 'a:d', keys: [''], range },
       { actor: 'a:nobody', keys, range: [jan(5), jan(7)] as [number, number] },
+      // the step, feature or survey a key names is the event's own (its properties), not another's
+      { actor: 'a:d', keys: ['s:invite_teammate'], range },
+      { actor: 'a:d', keys: ['s:create_project', 'f:api_access'], range },
+      { actor: 'a:d', keys: ['v:$survey_response:nps-main'], range },
+      { actor: 'a:d', keys: ['v:$survey_response:other'], range },
     ]
-    expect(await firstEvents(t.db, 'saas', lookups)).toEqual([null, jan(5, 1), jan(5, 12), null])
+    expect(await firstEvents(t.db, 'saas', lookups)).toEqual([null, jan(5, 1), jan(5, 12), null, jan(5, 13), null, jan(5, 14), null])
   })
 
   test('segments use traits as they stand now, merged key by key across devices, then the account', async () => {
