@@ -387,6 +387,22 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.schema.createIndex('firsts_key').on('firsts').columns(['project_id', 'key', 'pid', 'time']).execute()
     },
   },
+
+  '2026-12-07-014-postgres-reads-persons-from-indexes': {
+    // PostgreSQL reads the persons of a month's activity, a day at a time, and of a signup cohort from the
+    // index alone, as SQLite does (its activity is kept in its primary key, its persons' numbers are rowids):
+    // the indexes carry the person's number. At 1M events (bench/metrics.mjs), a month's activity by day
+    // took 86 ms through 3,800 table pages, 25 from the index alone; a signup window's persons 23 ms, 11.
+    // The number only, which a write seldom changes, so that an activity row's update stays in its page
+    // (HOT) and writes no new index entry.
+    async up(db) {
+      if (dialect != 'postgres') return
+      await sql`create unique index activity_key on activity (project_id, key, day, actor) include (pid)`.execute(db)
+      await sql`alter table activity drop constraint activity_pk, add constraint activity_pk primary key using index activity_key`.execute(db)
+      await db.schema.dropIndex('persons_signup').execute()
+      await sql`create index persons_signup on persons (project_id, signup_time) include (pid)`.execute(db)
+    },
+  },
 })
 
 /** The persons of actors stored before the persons table, folded as ingest folds them. */

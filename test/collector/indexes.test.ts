@@ -1,31 +1,37 @@
 // The reads of raw events that must not scan them all, as SQLite plans them:
 // its partial and expression indexes serve only a query that words their WHERE
 // term or expression exactly as the index does (db/migrations.ts 008); and the
-// statistics its plans rest on.
+// statistics its plans rest on. Then the reads PostgreSQL answers from an index alone.
 import { CompiledQuery, sql } from 'kysely'
-import { expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
 import { deleteExpired } from '../../collector/db/persons'
-import { afterUpgrade, NOW, testApp, useTestDb } from './harness'
+import { afterUpgrade, NOW, stopPostgres, testApp, useTestDb } from './harness'
 
 let db: Db
 useTestDb('sqlite', (d) => (db = d))
 
-/** `db` whose every query is also kept, compiled, in `queries`. */
-function recorded() {
+/** The database whose every query is also kept, compiled, in `queries`. */
+function recorded(on = db) {
   const queries: CompiledQuery[] = []
-  const executor = db.kysely.getExecutor()
-  const kysely = db.kysely.withPlugin({
+  const executor = on.kysely.getExecutor()
+  const kysely = on.kysely.withPlugin({
     transformQuery: ({ node, queryId }) => (queries.push(executor.compileQuery(node, queryId)), node),
     transformResult: async ({ result }) => result,
   })
-  return { db: { ...db, kysely }, queries }
+  return { db: { ...on, kysely }, queries }
+}
+
+/** The first recorded query that matches. */
+function queryOf(queries: CompiledQuery[], which: RegExp) {
+  const query = queries.find((q) => which.test(q.sql))!
+  expect(query).toBeDefined()
+  return query
 }
 
 /** SQLite's plan of the first recorded query that matches (by default, one on events), one step a line. */
 async function planOf(queries: CompiledQuery[], which = /\bfrom "events"/) {
-  const query = queries.find((q) => which.test(q.sql))!
-  expect(query).toBeDefined()
+  const query = queryOf(queries, which)
   const { rows } = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]))
   return rows.map((r) => r.detail).join('\n')
 }
@@ -123,4 +129,48 @@ test('after a migration the planner’s statistics are exact, also of a table it
       ])
     },
   )
+})
+
+describe('on PostgreSQL', () => {
+  let pg: Db
+  afterAll(() => stopPostgres()) // after the suite's database is closed (after hooks run last first)
+  useTestDb('postgres', (d) => (pg = d))
+
+  /** PostgreSQL's plan of the first recorded query that matches, as it plans a table too large to read whole. */
+  async function pgPlanOf(queries: CompiledQuery[], which: RegExp) {
+    const query = queryOf(queries, which)
+    return pg.kysely.connection().execute(async (connection) => {
+      await sql`set enable_seqscan = off`.execute(connection)
+      await sql`set enable_bitmapscan = off`.execute(connection)
+      try {
+        const { rows } = await connection.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain (costs off) ${query.sql}`, [...query.parameters]))
+        return rows.map((r) => r['QUERY PLAN']).join('\n')
+      } finally {
+        await sql`reset all`.execute(connection)
+      }
+    })
+  }
+
+  test('a month’s activity by day and a signup cohort’s persons are read from their indexes alone (migration 014)', async () => {
+    const { db: recording, queries } = recorded(pg)
+    const app = testApp(recording)
+    const batch = Array.from({ length: 20 }, (_, i) => ({
+      type: 'track',
+      messageId: `m-${i}`,
+      userId: `u${i % 5}`,
+      event: 'Report Shared',
+      timestamp: new Date(NOW - (i + 1) * 86_400_000).toISOString(),
+      context: { traits: { createdAt: new Date(NOW - 20 * 86_400_000).toISOString() } },
+    }))
+    const res = await app.request('/v1/batch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ writeKey: 'wk_demo', batch }) })
+    expect(res.status, await res.text()).toBe(200)
+    await sql`vacuum analyze`.execute(pg.kysely) // the visibility map, that lets an index alone answer
+    const window = `from=${NOW - 30 * 86_400_000}&to=${NOW}`
+    for (const metric of ['health', 'retention']) {
+      const answer = await app.request(`/v1/metrics/${metric}?${window}`, { headers: { Authorization: 'Bearer rk_demo' } })
+      expect(answer.status, await answer.text()).toBe(200)
+    }
+    expect(await pgPlanOf(queries, /\(select "day", "pid" from "activity" where/)).toMatch(/Index Only Scan using activity_pk on activity/)
+    expect(await pgPlanOf(queries, /from "persons" as "p" where .*"p"\."signup_time" >= /)).toMatch(/Index Only Scan using persons_signup on persons/)
+  })
 })
