@@ -75,7 +75,7 @@ export const SURVEY_STAGES = ['$survey_shown', '$survey_dismissed', '$survey_res
 const isSurveyEvent = (event: string | null) => (SURVEY_STAGES as readonly (string | null)[]).includes(event)
 
 /** The events whose keys name one of their properties (an id, schemas.ts), and which: the step, feature or survey that eventKeys and activityKeys read. */
-export const KEY_PROPERTIES: Record<string, string> = { $step: 'step', $feature: 'feature', ...Object.fromEntries(SURVEY_STAGES.map((stage) => [stage, 'surveyId'])) }
+export const KEY_PROPERTIES = new Map<string | null, string>([['$step', 'step'], ['$feature', 'feature'], ...SURVEY_STAGES.map((stage) => [stage, 'surveyId'] as const)])
 
 /** The keys of what a message is: `t:<type>` but for a track call, `e:<event>`, and the step or feature it completes or uses (`s:<step>`, `f:<feature>`). */
 function eventKeys(r: Pick<Row, 'type' | 'event' | 'properties'>): string[] {

@@ -137,7 +137,7 @@ export interface Lookup {
  */
 const keyProperty = (db: Db) =>
   sql<string | null>`case event ${sql.join(
-    Object.entries(KEY_PROPERTIES).map(([event, name]) => sql`when ${event} then ${db.jsonString('message', ['properties', name])}`),
+    [...KEY_PROPERTIES].map(([event, name]) => sql`when ${event} then ${db.jsonString('message', ['properties', name])}`),
     sql` `,
   )} end`
 
@@ -163,7 +163,7 @@ export async function firstEvents(db: Db, project: string, lookups: Lookup[]): P
       .execute()
     const byActor = new Map<string, { time: number; keys: string[] }[]>()
     for (const e of events) {
-      const name = KEY_PROPERTIES[e.event!]
+      const name = KEY_PROPERTIES.get(e.event) // a Map: an event may be named `constructor`
       const keys = activityKeys({ type: e.type, event: e.event, properties: name ? { [name]: e.property } : undefined })
       const list = byActor.get(e.actor)
       if (list) list.push({ time: e.event_time, keys })
