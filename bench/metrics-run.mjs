@@ -25,7 +25,7 @@
 //   "profile": "<metric>", only that metric on one data set, its measured
 //   requests under V8's CPU profiler (the one of node --cpu-prof, started and
 //   stopped around them only) and the profile goes to "profileFile".
-// Prints one JSON line: with "sets", one result per data set.
+// Prints one JSON line; a query puts one result per data set in its "sets".
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { sql } from 'kysely'
