@@ -84,6 +84,16 @@ describe.each(dialects)('time to value on %s', (dialect) => {
     expect(await t.metric('ttv', { ...january, within: 14 })).toMatchObject({ cohort: 2, activated: 1, activationRate: 50, median: 2 * DAY })
   })
 
+  test('a band starts at its bound, and within counts a value exactly that many days after signup', async () => {
+    // 7, 14 and 30 days open good, needs improvement and critical; just under each stays in the band below
+    const days = [7 - 1 / 24, 7, 14 - 1 / 24, 14, 30 - 1 / 24, 30]
+    await t.send(days.flatMap((d, i) => [identify({ user: `u${i}` }, jan(1)), track({ user: `u${i}` }, jan(1) + d * DAY, 'Report Shared')]))
+    expect((await t.metric('ttv', january)).bands).toEqual({ excellent: 1, good: 2, needsImprovement: 2, critical: 1 })
+    const within = await t.metric('ttv', { ...january, within: 14 })
+    expect(within).toMatchObject({ cohort: 6, activated: 4 })
+    expect(within.bands).toEqual({ excellent: 1, good: 2, needsImprovement: 1, critical: 0 })
+  })
+
   test('the Kaplan-Meier median treats unactivated persons as censored at the query time', async () => {
     t.now = jan(20)
     await t.send([
