@@ -20,12 +20,16 @@ const ACCEPTED: Record<MetricName, string[]> = {
 
 const invalid = (path: string, message: string) => new HttpError(400, 'invalid_parameter', `${path}: ${message}`, { path })
 
-/** A time as ISO 8601 (no offset is UTC; a date alone is its midnight in tz) or epoch milliseconds. */
-function time(name: string, value: string | undefined, fallback: number, tz: string): number {
-  if (value == null) return fallback
+/**
+ * A time as ISO 8601 (no offset is UTC; a date alone is its midnight in tz) or epoch milliseconds. An offset's
+ * `+` typed into a URL arrives as a space (form encoding): a space before an offset after the time is read as `+`.
+ */
+function time(name: string, sent: string | undefined, fallback: number, tz: string): number {
+  if (sent == null) return fallback
+  const value = sent.replace(/^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$/, '$1+$2')
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) && parseIsoTime(value) != null
   const t = /^-?\d+$/.test(value) ? Number(value) : date ? startOfDate(value, tz) : parseIsoTime(value)
-  if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${value}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
+  if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${sent}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
   return t
 }
 

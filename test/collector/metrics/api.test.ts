@@ -39,8 +39,18 @@ describe('the read API', () => {
 
   test('within and limit are accepted only where they mean something', async () => {
     expect((await t.request('sessions', { within: 3 })).status).toBe(400)
-    expect((await t.request('health', { limit: 0 })).status).toBe(400)
+    const res = await t.request('health', { limit: 0 })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_parameter', path: 'limit', message: 'limit: "0" is not a whole number from 1 to 100000' })
     expect((await t.request('health', { limit: 5 })).status).toBe(200)
+  })
+
+  test('an offset in from and to may come with its + unescaped (a query string reads it as a space)', async () => {
+    await t.send([identify({ user: 'x' }, jan(1) - 3_600_000)]) // Dec 31, 23:00 UTC: Jan 1, 01:00 at +02:00
+    const res = await t.app.request('/v1/metrics/ttv?from=2026-01-01T00:00:00+02:00&to=2026-01-02T00:00+0200', { headers: { Authorization: 'Bearer rk_saas' } })
+    expect(await res.json()).toMatchObject({ from: jan(1) - 2 * 3_600_000, to: jan(2) - 2 * 3_600_000, cohort: 1 })
+    // a space between date and time is not an offset
+    expect(await t.metric('ttv', { from: '2026-01-01 00:00', to: '2026-01-02' })).toMatchObject({ from: jan(1) })
   })
 
   test('from and to take epoch milliseconds as well as ISO 8601, and default to the 30 days before the query', async () => {
@@ -107,6 +117,20 @@ describe('the read API', () => {
       expect((await t.metric('health', { to: iso(jan(31)) })).worst).toHaveLength(100)
     })
 
+    test('every route answers CSV: a header, its rows, and no NaN, undefined or [object Object]', async () => {
+      await t.send([identify({ user: 'a' }, jan(2)), page({ user: 'a' }, jan(3)), answer({ user: 'a' }, jan(3), 'nps-main', 'nps', 9)])
+      for (const name of names) {
+        const res = await t.request(name, { from: iso(jan(1)), to: iso(jan(32)), format: 'csv' })
+        expect(res.status, name).toBe(200)
+        expect(res.headers.get('content-type'), name).toBe('text/csv; charset=utf-8')
+        const [header, ...rows] = (await res.text()).trim().split('\r\n')
+        expect(header!.split(',').length, name).toBeGreaterThan(1)
+        expect(rows.length, name).toBeGreaterThan(0)
+        expect(rows.every((row) => row.split(',').length == header!.split(',').length), name).toBe(true)
+        expect(rows.join('\n'), name).not.toMatch(/NaN|undefined|\[object Object\]/)
+      }
+    })
+
     test('retention as CSV has a column per week', async () => {
       await t.send([identify({ user: 'a' }, jan(5))])
       const text = await (await t.request('retention', { from: iso(jan(5)), to: iso(jan(12)), format: 'csv' })).text()
@@ -118,6 +142,7 @@ describe('the read API', () => {
     const spec = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, { get: { parameters: { name: string }[] } }> }
     for (const name of names) expect(spec.paths[`/v1/metrics/${name}`]!.get.parameters.map((p) => p.name), name).toEqual(expect.arrayContaining(['from', 'to', 'segment', 'tz', 'format']))
     expect(spec.paths['/v1/metrics/ttv']!.get.parameters.map((p) => p.name)).toContain('within')
+    expect(spec.paths['/v1/metrics/health']!.get.parameters.map((p) => p.name)).toContain('limit')
   })
 })
 
