@@ -88,8 +88,11 @@ const FALLEN: Band[] = ['atRisk', 'critical']
 
 /**
  * The periodic check (hourly, and at start): a subject whose band falls to at
- * risk or critical since the last check (or is there at its first check), and
- * one whose active days of the last 30 are at most half of the 30 before.
+ * risk or critical since the last check, and one whose active days of the last
+ * 30 are at most half of the 30 before. A subject's first check only records its
+ * band: nothing has fallen yet. (Alerting there posted one webhook per subject
+ * at risk on a collector's first start over existing data, and one per new
+ * signup, which starts with no usage.)
  */
 export async function checkHealth(db: Db, config: Config, now: number) {
   for (const project of config.projects) {
@@ -101,7 +104,7 @@ export async function checkHealth(db: Db, config: Config, now: number) {
     )
     for (const s of worst) {
       const before = seen.get(s.subject)
-      if (FALLEN.includes(s.band) && !FALLEN.includes(before as Band))
+      if (before != null && FALLEN.includes(s.band) && !FALLEN.includes(before as Band))
         await enqueue(
           db,
           project,

@@ -114,12 +114,16 @@ describe.each(dialects)('alerts on %s', (dialect) => {
     expect(hook.received.length).toBeGreaterThan(5)
   })
 
-  test('an account whose band falls to at risk alerts once; one whose active days halve alerts too', async () => {
+  test('an account whose band falls to at risk alerts once, and one whose active days halve; a subject first seen at risk does not', async () => {
     const app = appFor()
-    // acme: active every day of the 30 before the last 30, then 3 days: usage 40 -> 0
     const days = (user: string, from: number, count: number) => Array.from({ length: count }, (_, i) => page({ user }, NOW - (from - i) * DAY))
-    await send(app, [group({ user: 'm' }, NOW - 60 * DAY, 'acme', { supportTickets: 9, paymentsCurrent: false }), ...days('m', 60, 30), ...days('m', 10, 3)])
+    // a month ago, acme was in use every day: neutral (usage 40, support 15, payments 15)
+    await send(app, [group({ user: 'm' }, NOW - 61 * DAY, 'acme'), ...days('m', 60, 30)])
+    await checkHealth(db, configFor(hook.url), NOW - 30 * DAY)
+    // since then, 3 days of use, nine tickets and late payments: critical, and its active days 30 -> 3
+    await send(app, [group({ user: 'm' }, NOW - 10 * DAY, 'acme', { supportTickets: 9, paymentsCurrent: false }), ...days('m', 10, 3)])
     await send(app, [identify({ user: 'fine' }, NOW - 5 * DAY), ...days('fine', 29, 29)])
+    await send(app, [identify({ user: 'new' }, NOW - 2 * DAY)]) // first seen with no usage: critical, but it fell from nowhere
     await checkHealth(db, configFor(hook.url), NOW)
     await checkHealth(db, configFor(hook.url), NOW + 3_600_000)
     await deliver(db, () => NOW + 3_600_000)
@@ -127,6 +131,7 @@ describe.each(dialects)('alerts on %s', (dialect) => {
       ['at_risk', 'acme'],
       ['usage_drop', 'acme'],
     ])
+    expect(hook.received.find((r) => r.body.cause == 'at_risk')!.body).toMatchObject({ band: 'critical', previousBand: 'neutral' })
     expect(hook.received.find((r) => r.body.cause == 'usage_drop')!.body).toMatchObject({ activeDays: 3, previousActiveDays: 30 })
   })
 })

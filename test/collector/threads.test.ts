@@ -176,10 +176,13 @@ test('the writer thread runs the retention sweep: events past retentionDays go, 
 test('the reader thread runs the health check of the alerts, writing what it finds to the outbox', async () => {
   const { db, reader, app } = await threaded()
   const day = 86_400_000
-  // an account active every day, then gone quiet: its usage drops
+  // an account active every day (neutral at the check a month ago), then gone quiet, with tickets and late payments: it falls
   const visits = Array.from({ length: 30 }, (_, i) => track({ userId: 'm', type: 'page', timestamp: iso(NOW - (60 - i) * day) }))
-  const joined = track({ userId: 'm', type: 'group', groupId: 'acme', traits: { supportTickets: 9, paymentsCurrent: false }, timestamp: iso(NOW - 61 * day) })
+  const joined = track({ userId: 'm', type: 'group', groupId: 'acme', timestamp: iso(NOW - 61 * day) })
   expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch: [joined, ...visits] })).status).toBe(200)
+  await reader.call({ check: NOW - 30 * day })
+  const late = track({ userId: 'm', type: 'group', groupId: 'acme', traits: { supportTickets: 9, paymentsCurrent: false }, timestamp: iso(NOW - 31 * day) })
+  expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch: [late] })).status).toBe(200)
   await reader.call({ check: NOW })
   const alerts = await db.kysely.selectFrom('alerts').select(['cause', 'subject']).orderBy('cause').execute()
   expect(alerts).toEqual([
