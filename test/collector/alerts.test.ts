@@ -134,6 +134,15 @@ describe.each(dialects)('alerts on %s', (dialect) => {
     expect(hook.received.find((r) => r.body.cause == 'at_risk')!.body).toMatchObject({ band: 'critical', previousBand: 'neutral' })
     expect(hook.received.find((r) => r.body.cause == 'usage_drop')!.body).toMatchObject({ activeDays: 3, previousActiveDays: 30 })
   })
+
+  test('active days that drop by exactly half alert; by less than half, not', async () => {
+    const app = appFor()
+    const days = (user: string, from: number, count: number) => Array.from({ length: count }, (_, i) => page({ user }, NOW - (from - i) * DAY))
+    await send(app, [...days('half', 50, 10), ...days('half', 20, 5), ...days('less', 50, 10), ...days('less', 20, 6)])
+    await checkHealth(db, configFor(hook.url, ['usage_drop']), NOW)
+    await deliver(db, () => NOW)
+    expect(hook.received.map((r) => [r.body.subject, r.body.activeDays, r.body.previousActiveDays])).toEqual([['u:half', 5, 10]])
+  })
 })
 
 describe('alerts across restarts and collectors', () => {
