@@ -60,6 +60,8 @@ describe.each(dialects)('alerts on %s', (dialect) => {
 
   const appFor = (now = NOW) => testApp(db, { config: configFor(hook.url), now: () => now })
   const send = async (app: ReturnType<typeof appFor>, batch: unknown[]) => expect((await post(app, '/v1/batch', { writeKey: 'wk_saas', batch })).status).toBe(200)
+  /** A page view on each of `count` days, the first `from` days before NOW. */
+  const days = (user: string, from: number, count: number) => Array.from({ length: count }, (_, i) => page({ user }, NOW - (from - i) * DAY))
   const listed = async (app: ReturnType<typeof appFor>) => ((await (await app.request('/v1/alerts', { headers: { Authorization: 'Bearer rk_saas' } })).json()) as { alerts: any[] }).alerts
 
   test('a detractor answer posts one JSON alert with a Slack-style text, once per person and survey', async () => {
@@ -116,7 +118,6 @@ describe.each(dialects)('alerts on %s', (dialect) => {
 
   test('an account whose band falls to at risk alerts once, and one whose active days halve; a subject first seen at risk does not', async () => {
     const app = appFor()
-    const days = (user: string, from: number, count: number) => Array.from({ length: count }, (_, i) => page({ user }, NOW - (from - i) * DAY))
     // a month ago, acme was in use every day: neutral (usage 40, support 15, payments 15)
     await send(app, [group({ user: 'm' }, NOW - 61 * DAY, 'acme'), ...days('m', 60, 30)])
     await checkHealth(db, configFor(hook.url), NOW - 30 * DAY)
@@ -137,7 +138,6 @@ describe.each(dialects)('alerts on %s', (dialect) => {
 
   test('active days that drop by exactly half alert; by less than half, not', async () => {
     const app = appFor()
-    const days = (user: string, from: number, count: number) => Array.from({ length: count }, (_, i) => page({ user }, NOW - (from - i) * DAY))
     await send(app, [...days('half', 50, 10), ...days('half', 20, 5), ...days('less', 50, 10), ...days('less', 20, 6)])
     await checkHealth(db, configFor(hook.url, ['usage_drop']), NOW)
     await deliver(db, () => NOW)
