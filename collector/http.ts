@@ -77,12 +77,20 @@ export function parseJson(c: Context, text: string): unknown {
 const BLOCKED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_DEPTH = 32
 
-/** Where a value nests too deep or carries a key that could pollute prototypes downstream, or undefined. */
+const NUL = { message: 'contains a NUL character (\\u0000), which PostgreSQL cannot store or read back: remove it' }
+
+/**
+ * Where a value nests too deep, carries a key that could pollute prototypes downstream, or holds a NUL
+ * character in a string or a key (SQLite would store it, PostgreSQL refuses it), or undefined.
+ */
 export function unsafeJson(value: unknown, path = '', depth = 0): { path: string; message: string } | undefined {
+  if (typeof value == 'string') return value.includes('\0') ? { path, ...NUL } : undefined
   if (typeof value != 'object' || value == null) return undefined
   if (depth >= MAX_DEPTH) return { path, message: `nests deeper than ${MAX_DEPTH} levels: flatten it` }
   for (const [k, v] of Object.entries(value)) {
     const here = Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k
+    // the path is stored with the quarantined message: written out, not as the character itself
+    if (k.includes('\0')) return { path: here.replaceAll('\0', '\\u0000'), ...NUL }
     if (!Array.isArray(value) && BLOCKED_KEYS.has(k)) return { path: here, message: `the key "${k}" is not allowed: rename it` }
     const found = unsafeJson(v, here, depth + 1)
     if (found) return found

@@ -42,7 +42,9 @@ export function createWriter(db: Db, after?: AfterStore, store = (rows: Row[]) =
         const stored = await attempt(group.flatMap((w) => w.rows))
         for (const w of group) w.resolve(stored)
       } catch (error) {
-        for (const w of group) w.reject(error)
+        if (group.length == 1) group[0]!.reject(error)
+        // One write the database refuses must not fail the others that shared its transaction: each alone
+        else for (const w of group) await attempt(w.rows).then(w.resolve, w.reject)
       }
     }
     running--

@@ -120,12 +120,18 @@ export function ingestRoutes(deps: IngestDeps) {
 
     if (rows.length) await deps.write(rows)
     if (!rejected.length) return c.json({ success: true })
-    await deps.quarantine(
-      project.id,
-      receivedAt,
-      rejected.map((r, i) => ({ reason: r.message, payload: kept[i]! })),
-    )
     const stored = messages.length - rejected.length
+    try {
+      await deps.quarantine(
+        project.id,
+        receivedAt,
+        rejected.map((r, i) => ({ reason: r.message, payload: kept[i]! })),
+      )
+    } catch (error) {
+      // Not the generic 500 ("nothing of it was stored"): the valid ones were. A retry stores them once and keeps the rest.
+      console.error(error)
+      throw new HttpError(500, 'quarantine_failed', `${stored} of ${messages.length} messages were stored, but the ${rejected.length} rejected could not be kept in the quarantine: retry the batch`)
+    }
     throw new HttpError(
       400,
       'invalid_messages',

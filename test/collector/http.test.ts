@@ -23,6 +23,8 @@ const badInputs: [name: string, status: number, code: string, body: string | Buf
   ['deeply nested JSON around the batch', 400, 'invalid_body', `{"writeKey":"wk_demo","batch":[${json(track())}],"context":${nested(100)}}`],
   ['a __proto__ key', 400, 'invalid_messages', `{"writeKey":"wk_demo","batch":[${json(track()).slice(0, -1)},"properties":{"__proto__":{"admin":true}}}]}`],
   ['a constructor key', 400, 'invalid_messages', batchOf(track({ traits: { constructor: { prototype: 1 } } }))],
+  ['a NUL character in an event name', 400, 'invalid_messages', batchOf(track({ event: 'a\u0000b' }))],
+  ['a NUL character in a property’s key', 400, 'invalid_messages', batchOf(track({ properties: { 'a\u0000': 1 } }))],
   ['an unknown type', 400, 'invalid_messages', batchOf(track({ type: 'screen' }))],
   ['an NPS score of 11', 400, 'invalid_messages', batchOf(track({ event: '$survey_response', properties: { surveyId: 's', type: 'nps', score: 11 } }))],
   ['a CSAT score of 0', 400, 'invalid_messages', batchOf(track({ event: '$survey_response', properties: { surveyId: 's', type: 'csat', score: 0 } }))],

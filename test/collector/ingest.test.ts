@@ -1,6 +1,10 @@
 import { afterAll, beforeEach, describe, expect, test, vi } from 'vitest'
 import type { Db } from '../../collector/db/index'
-import { basic, dialects, iso, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
+import { listQuarantine, quarantine } from '../../collector/db/quarantine'
+import { createWriter } from '../../collector/db/writer'
+import { errorResponse, indexKeys } from '../../collector/http'
+import { ingestRoutes } from '../../collector/routes/ingest'
+import { basic, config, dialects, iso, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
@@ -91,6 +95,26 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
         { index: 3, path: 'anonymousId', message: 'anonymousId: a message needs an anonymousId or a userId (or both)' },
       ])
       expect(await storedIds(db)).toEqual(['ok-1', 'ok-2'])
+    })
+
+    test('says the valid ones were stored when the rejected cannot be quarantined; the retry stores none twice and keeps them', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+      let failures = 1
+      const routes = ingestRoutes({
+        keys: indexKeys(config.projects),
+        now: () => NOW,
+        write: createWriter(db),
+        quarantine: (...args) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : quarantine(db, ...args)),
+        limit: () => 0,
+      }).onError((e, c) => errorResponse(c, e))
+      const messages = [track({ messageId: 'ok' }), track({ messageId: 'bad', event: '$step', properties: {} })]
+      const first = await post(routes, '/v1/batch', { writeKey: 'wk_demo', batch: messages })
+      expect(first.status).toBe(500)
+      expect((await first.json()).error).toMatchObject({ code: 'quarantine_failed', message: expect.stringContaining('1 of 2 messages were stored') })
+      expect((await post(routes, '/v1/batch', { writeKey: 'wk_demo', batch: messages })).status).toBe(400)
+      expect(await storedIds(db)).toEqual(['ok'])
+      expect((await listQuarantine(db, 'demo')).map((r) => JSON.parse(r.payload).messageId)).toEqual(['bad'])
+      error.mockRestore()
     })
 
     test('keeps the rejected in a quarantine the read key can see, never as events', async () => {

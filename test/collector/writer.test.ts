@@ -67,3 +67,24 @@ test('runs a transaction again when PostgreSQL aborted it for a deadlock or a se
   await expect(createWriter({ dialect: 'postgres' } as Db, undefined, other.store)([row('c')])).rejects.toThrow('disk full')
   expect(other.calls()).toBe(1)
 })
+
+test('a write the database refuses fails alone: the others of its transaction are stored one by one', async () => {
+  const refused = Object.assign(new Error('invalid byte sequence'), { code: '22021' })
+  const gate = controlledStore()
+  const store = (rows: Row[]) => (rows.some((r) => r.messageId == 'bad') ? Promise.reject(refused) : gate.store(rows))
+  const write = createWriter({ dialect: 'sqlite' } as Db, undefined, store)
+  const first = write([row('a')])
+  await tick()
+  const settled = Promise.allSettled([write([row('b')]), write([row('bad')]), write([row('c')])])
+  gate.transactions[0]!.commit()
+  await first
+  for (let i = 1; i <= 2; i++) {
+    for (let n = 0; gate.transactions.length <= i && n < 100; n++) await tick()
+    gate.transactions[i]?.commit()
+  }
+  const [b, bad, c] = await settled
+  expect(b).toEqual({ status: 'fulfilled', value: new Set(['b']) })
+  expect(bad).toEqual({ status: 'rejected', reason: refused })
+  expect(c).toEqual({ status: 'fulfilled', value: new Set(['c']) })
+  expect(gate.transactions.map((t) => t.ids)).toEqual([['a'], ['b'], ['c']])
+})
