@@ -32,6 +32,12 @@ export function eventTime(m: ValidMessage, bodySentAt: string | undefined, recei
   return { time, original: time == stamped ? null : sent }
 }
 
+/** No IP address is stored (DESIGN.md), also where a client sends one (Segment's `context.ip`). */
+function withoutIp(m: unknown): unknown {
+  const context = (m as { context?: unknown } | null)?.context
+  return context && typeof context == 'object' && 'ip' in context ? { ...(m as object), context: { ...context, ip: undefined } } : m
+}
+
 let lastSeq = 0
 /** Receipt order: microseconds of this process's clock, strictly increasing. */
 const nextSeq = (receivedAt: number) => (lastSeq = Math.max(lastSeq + 1, receivedAt * 1000))
@@ -106,7 +112,7 @@ export function ingestRoutes(deps: IngestDeps) {
     messages.forEach((input, index) => {
       // depth first: stringifying a message nested thousands deep would overflow the stack
       const unsafe = unsafeJson(input)
-      const raw = unsafe ? '' : JSON.stringify(input)
+      const raw = unsafe ? '' : JSON.stringify(withoutIp(input))
       const fault =
         unsafe ?? (Buffer.byteLength(raw) > MAX_MESSAGE ? { path: '', message: `the message is larger than ${MAX_MESSAGE / 1024} KB: send less in properties or traits` } : undefined)
       const result = fault ? ({ ok: false, ...fault } as const) : validateMessage(input)

@@ -75,6 +75,16 @@ describe.each(dialects)('privacy on %s', (dialect) => {
     expect(JSON.stringify(row)).not.toContain('203.0.113.7')
   })
 
+  test('stores no IP address a client sends in context.ip, in a message or for its batch', async () => {
+    await post(app, '/v1/batch', {
+      writeKey: 'wk_demo',
+      context: { ip: '198.51.100.1', locale: 'de-DE' },
+      batch: [track({ messageId: 'batch-ip' }), track({ messageId: 'own-ip', context: { ip: '203.0.113.7', sessionId: 's' } })],
+    })
+    const rows = await db.kysely.selectFrom('events').select(['message_id', 'message']).orderBy('message_id').execute()
+    expect(rows.map((r) => JSON.parse(r.message).context)).toEqual([{ locale: 'de-DE' }, { locale: 'de-DE', sessionId: 's' }])
+  })
+
   test('retentionDays deletes older raw events and keeps the per-person state', async () => {
     await send(track({ messageId: 'old', timestamp: iso(NOW - 40 * 86_400_000) }), track({ messageId: 'new', timestamp: iso(NOW - 10 * 86_400_000) }))
     expect(await deleteExpired(db, [{ id: 'demo', retentionDays: 30 }, { id: 'other' }], NOW)).toBe(1)
