@@ -1,20 +1,51 @@
 // GDPR: a person's data, exported or erased. A person is `u:<userId>` and every
-// anonymous actor whose latest link points to that userId (METRICS.md).
+// anonymous actor whose latest link points to that userId (METRICS.md). On a
+// shared computer the device is the last user's, but each message is its
+// sender's: what another user sent there signed in (their userId on it) is
+// theirs, not this person's, and what this person sent on a device someone
+// else signed in on later is this person's.
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely'
 import type { Db } from './index'
 import { eventHour, HOUR } from './ingest'
 import { ofActors } from './rows'
+import type { Tables } from './schema'
 
-async function actorsOf(db: Db, projectId: string, userId: string): Promise<string[]> {
-  const linked = await db.kysely.selectFrom('actors').select('actor').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
-  return [`u:${userId}`, ...linked.map((a) => a.actor)]
+interface Person {
+  userId: string
+  /** `u:<userId>` and the anonymous actors linked to it now. */
+  actors: string[]
+  /** The receipt numbers of messages that others sent signed in on those actors. */
+  others: number[]
+  /** Devices linked to someone else now, and the receipt numbers of what this person sent there. */
+  lent: { actors: string[]; seqs: number[] }
 }
 
+async function personOf(db: Kysely<Tables>, projectId: string, userId: string): Promise<Person> {
+  const linked = await db.selectFrom('actors').select('actor').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
+  const actors = [`u:${userId}`, ...linked.map((a) => a.actor)]
+  const signed = db.selectFrom('events').select(['actor', 'seq']).where('project_id', '=', projectId)
+  const others = await signed.where('actor', 'in', actors).where('user_id', '!=', userId).execute()
+  // no index leads there: erasure and export are rare, and a scan of the project's events is what they cost
+  const lent = await signed.where('user_id', '=', userId).where('actor', 'not in', actors).execute()
+  return { userId, actors, others: others.map((e) => e.seq), lent: { actors: [...new Set(lent.map((e) => e.actor))], seqs: lent.map((e) => e.seq) } }
+}
+
+const among = (column: string, values: (string | number)[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`)
+
+/** The person's events: signed with their userId, or unsigned on their actors. */
+const theirEvents = (p: Person): Expression<SqlBool> => sql`(user_id = ${p.userId} or (user_id is null and ${among('actor', p.actors)}))`
+
+/** The person's rows of traits or memberships (latest per key, with the receipt number of the message that wrote it): by their actors' messages but others', or by theirs on a lent device. */
+const theirs = (p: Person, column: 'actor' | 'subject'): Expression<SqlBool> =>
+  sql`((${among(column, p.actors)} and not ${among('seq', p.others)}) or (${among(column, p.lent.actors)} and ${among('seq', p.lent.seqs)}))`
+
 export async function exportPerson(db: Db, projectId: string, userId: string) {
-  const actors = await actorsOf(db, projectId, userId)
+  const person = await personOf(db.kysely, projectId, userId)
+  const { actors } = person
   const [events, traits, memberships] = await Promise.all([
-    db.kysely.selectFrom('events').select(['message', 'event_time']).where('project_id', '=', projectId).where('actor', 'in', actors).orderBy('event_time').orderBy('seq').execute(),
-    db.kysely.selectFrom('traits').select(['key', 'value', 'time', 'seq']).where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute(),
-    db.kysely.selectFrom('memberships').select(['group_id', 'time', 'seq']).where('project_id', '=', projectId).where('actor', 'in', actors).execute(),
+    db.kysely.selectFrom('events').select(['message', 'event_time']).where('project_id', '=', projectId).where(theirEvents(person)).orderBy('event_time').orderBy('seq').execute(),
+    db.kysely.selectFrom('traits').select(['key', 'value', 'time', 'seq']).where('project_id', '=', projectId).where('kind', '=', 'person').where(theirs(person, 'subject')).execute(),
+    db.kysely.selectFrom('memberships').select(['group_id', 'time', 'seq']).where('project_id', '=', projectId).where(theirs(person, 'actor')).execute(),
   ])
   // traits merge key by key, the latest by event time, then receipt
   const merged: Record<string, { value: unknown; time: number; seq: number }> = {}
@@ -34,12 +65,15 @@ export async function exportPerson(db: Db, projectId: string, userId: string) {
 
 /** Erases the person everywhere, in one transaction; returns how many events went. */
 export async function erasePerson(db: Db, projectId: string, userId: string): Promise<{ events: number; actors: number }> {
-  const actors = await actorsOf(db, projectId, userId)
   return db.kysely.transaction().execute(async (trx) => {
-    const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
-    await trx.deleteFrom('memberships').where('project_id', '=', projectId).where('actor', 'in', actors).execute()
+    const person = await personOf(trx, projectId, userId)
+    const { actors, lent } = person
+    const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where(theirEvents(person)).executeTakeFirst()
+    await trx.deleteFrom('memberships').where('project_id', '=', projectId).where(theirs(person, 'actor')).execute()
     for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where(ofActors(table, projectId, actors)).execute()
-    await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where('subject', 'in', actors).execute()
+    await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where(theirs(person, 'subject')).execute()
+    // what a lent device's person took over from their messages: its merged traits
+    if (lent.seqs.length) await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where('seq', 'in', lent.seqs).execute()
     // alerts name the person (`u:<id>`, or `u:<id>/<survey>` for answers) and quote their comments
     const subject = `u:${userId}`
     await trx
@@ -52,8 +86,15 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
     const pids = trx.selectFrom('persons').select('pid').where('project_id', '=', projectId).where('person', 'in', persons)
     await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where('pid', 'in', pids).execute()
     await trx.deleteFrom('persons').where('project_id', '=', projectId).where('person', 'in', persons).execute()
-    // rejected messages may name the person too
-    await trx.deleteFrom('quarantine').where('project_id', '=', projectId).where('payload', 'like', `%${JSON.stringify(userId).slice(1, -1)}%`).execute()
+    // Rejected messages may name the person too: those holding the id as a JSON string, or, cut at 32 KB and
+    // kept as a string, its escaped form. Found as text, case and all: LIKE would read % and _ in an id as wildcards.
+    const named = JSON.stringify(userId)
+    const contains = (text: string) => (db.dialect == 'postgres' ? sql<boolean>`strpos(payload, ${text}) > 0` : sql<boolean>`instr(payload, ${text}) > 0`)
+    await trx
+      .deleteFrom('quarantine')
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.or([contains(named), contains(JSON.stringify(named).slice(1, -1))]))
+      .execute()
     const gone = await trx.deleteFrom('actors').where('project_id', '=', projectId).where('actor', 'in', actors).executeTakeFirst()
     return { events: Number(events.numDeletedRows), actors: Number(gone.numDeletedRows) }
   })

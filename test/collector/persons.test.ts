@@ -58,6 +58,48 @@ describe.each(dialects)('privacy on %s', (dialect) => {
     expect((await (await asReader('/v1/quarantine')).json()).rejected).toEqual([])
   })
 
+  // A shared computer: alice signs in, then bob. The device is bob's now (its latest link), but what alice sent there is hers.
+  async function aliceThenBobOnOneDevice() {
+    await send(
+      { type: 'identify', messageId: 'alice-id', anonymousId: 'shared', userId: 'alice', traits: { email: 'a@x.test' }, timestamp: iso(NOW - 9000) },
+      { type: 'group', messageId: 'alice-group', anonymousId: 'shared', userId: 'alice', groupId: 'acme', timestamp: iso(NOW - 8500) },
+      track({ messageId: 'alice-track', anonymousId: 'shared', userId: 'alice', timestamp: iso(NOW - 8000) }),
+      { type: 'identify', messageId: 'bob-id', anonymousId: 'shared', userId: 'bob', traits: { plan: 'pro' }, timestamp: iso(NOW - 7000) },
+      track({ messageId: 'bob-track', anonymousId: 'shared', userId: 'bob', timestamp: iso(NOW - 6000) }),
+    )
+  }
+
+  test('exports what a person sent from a device someone else signed in on later, and not into the other’s export', async () => {
+    await aliceThenBobOnOneDevice()
+    const data = await (await asReader('/v1/persons/alice/export')).json()
+    expect(data.events.map((e: { messageId: string }) => e.messageId)).toEqual(['alice-id', 'alice-group', 'alice-track'])
+    expect(data.traits).toEqual({ email: 'a@x.test' })
+    expect(data.account).toBe('acme')
+    const bob = await (await asReader('/v1/persons/bob/export')).json()
+    expect(bob.events.map((e: { messageId: string }) => e.messageId)).toEqual(['bob-id', 'bob-track'])
+    expect(bob).toMatchObject({ anonymousIds: ['shared'], traits: { plan: 'pro' }, account: null })
+  })
+
+  test('erases what a person sent from a device someone else signed in on later, and leaves the other’s', async () => {
+    await aliceThenBobOnOneDevice()
+    expect(await (await asReader('/v1/persons/alice', 'DELETE')).json()).toEqual({ deleted: { events: 3, actors: 0 } })
+    expect(await storedIds(db)).toEqual(['bob-id', 'bob-track'])
+    for (const table of ['traits', 'person_traits', 'memberships'] as const) {
+      const rows = await db.kysely.selectFrom(table).selectAll().execute()
+      expect(JSON.stringify(rows), table).not.toMatch(/a@x\.test|acme/)
+    }
+    expect((await db.kysely.selectFrom('traits').select('value').execute()).map((t) => t.value)).toEqual(['"pro"'])
+    expect((await db.kysely.selectFrom('actors').select(['actor', 'person']).execute())).toEqual([{ actor: 'a:shared', person: 'u:bob' }])
+  })
+
+  test('erases the quarantined messages that carry the id exactly, not those an id with wildcards or another case would match', async () => {
+    const bad = (messageId: string, userId: string) => track({ messageId, anonymousId: 'x', userId, event: '$step', properties: {} })
+    await send(bad('percent', '%'), bad('under', 'a_c'), bad('upper', 'ALICE'), bad('alice', 'alice'), bad('abc', 'abc'))
+    for (const id of ['%', 'a_c', 'alice']) await asReader(`/v1/persons/${encodeURIComponent(id)}`, 'DELETE')
+    const { rejected } = await (await asReader('/v1/quarantine')).json()
+    expect(rejected.map((r: { payload: { messageId: string } }) => r.payload.messageId).sort()).toEqual(['abc', 'upper'])
+  })
+
   test('needs the read key: a write key is refused, another project’s read key finds nothing', async () => {
     await twoDevicesOfAlice()
     expect((await asReader('/v1/persons/alice', 'DELETE', 'wk_demo')).status).toBe(403)
