@@ -35,6 +35,14 @@ export interface AppDeps {
 
 const etag = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`
 
+/** How many rows a list route answers: `limit`, 1 to 1000 (default 100), or a 400 that says so. */
+function listLimit(sent: string | undefined): number {
+  if (sent == null) return 100
+  const limit = Number(sent)
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new HttpError(400, 'invalid_parameter', `limit: "${sent}" is not a whole number from 1 to 1000`, { path: 'limit' })
+  return limit
+}
+
 export function createApp({ db, config, now = Date.now, rateLimit = defaultRateLimit, dist = new URL('../dist/', import.meta.url).pathname, write, read }: AppDeps) {
   const keys = indexKeys(config.projects)
   const app = new Hono()
@@ -74,13 +82,13 @@ export function createApp({ db, config, now = Date.now, rateLimit = defaultRateL
 
   app.get('/v1/quarantine', async (c) => {
     const project = readProject(keys, c)
-    const rows = await listQuarantine(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100))
+    const rows = await listQuarantine(db, project.id, listLimit(c.req.query('limit')))
     return c.json({ rejected: rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) })) })
   })
 
   app.get('/v1/alerts', async (c) => {
     const project = readProject(keys, c)
-    return c.json({ alerts: await listAlerts(db, project.id, Math.min(1000, Number(c.req.query('limit')) || 100)) })
+    return c.json({ alerts: await listAlerts(db, project.id, listLimit(c.req.query('limit'))) })
   })
 
   // GDPR: erasure and export of a person (read key)

@@ -4,18 +4,18 @@ import type { Db } from './index'
 
 export const QUARANTINE_LIMIT = 10_000
 
-export async function quarantine(db: Db, projectId: string, receivedAt: number, items: { reason: string; payload: string }[]) {
+export async function quarantine(db: Db, projectId: string, receivedAt: number, items: { reason: string; payload: string }[], limit = QUARANTINE_LIMIT) {
   await db.kysely
     .insertInto('quarantine')
     .values(items.map((i) => ({ project_id: projectId, received_at: receivedAt, reason: i.reason, payload: i.payload })))
     .execute()
-  // Keep the newest QUARANTINE_LIMIT: a flood of bad messages must not fill the disk.
+  // Keep the newest `limit`: a flood of bad messages must not fill the disk.
   const edge = await db.kysely
     .selectFrom('quarantine')
     .select('id')
     .where('project_id', '=', projectId)
     .orderBy('id', 'desc')
-    .offset(QUARANTINE_LIMIT)
+    .offset(limit)
     .limit(1)
     .executeTakeFirst()
   if (edge) await db.kysely.deleteFrom('quarantine').where('project_id', '=', projectId).where('id', '<=', edge.id).execute()

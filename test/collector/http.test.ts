@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { Db } from '../../collector/db/index'
-import { basic, dialects, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
+import { listQuarantine, quarantine } from '../../collector/db/quarantine'
+import { basic, dialects, NOW, post, stopPostgres, storedIds, testApp, track, useTestDb } from './harness'
 
 afterAll(() => stopPostgres())
 
@@ -99,8 +100,13 @@ describe('keys, origins and CORS', () => {
       body: JSON.stringify({ writeKey: 'wk_demo', batch: [track(), track()] }),
       headers: { 'Content-Type': 'text/plain', Origin: 'http://app.test' },
     })
-    expect([ok.status, rejected.status, limited.status]).toEqual([200, 401, 429])
-    for (const res of [ok, rejected, limited]) {
+    const fromApp = (path: string, body: string) => app.request(path, { method: 'POST', body, headers: { 'Content-Type': 'text/plain', Origin: 'http://app.test' } })
+    const partly = await fromApp('/v1/batch', batchOf(track(), track({ messageId: undefined })))
+    const tooLarge = await fromApp('/v1/batch', batchOf(track({ properties: { blob: 'x'.repeat(600_000) } })))
+    const noRoute = await fromApp('/v1/nowhere', batchOf(track()))
+    expect([ok.status, rejected.status, limited.status, partly.status, tooLarge.status, noRoute.status]).toEqual([200, 401, 429, 400, 413, 404])
+    expect((await partly.json()).error.rejected).toHaveLength(1)
+    for (const res of [ok, rejected, limited, partly, tooLarge, noRoute]) {
       expect(res.headers.get('access-control-allow-origin')).toBe('http://app.test')
       expect(res.headers.get('vary')).toContain('Origin')
       expect(res.headers.get('access-control-expose-headers')).toBe('Retry-After')
@@ -161,7 +167,8 @@ describe('keys, origins and CORS', () => {
 
 describe('the quarantine', () => {
   let app: ReturnType<typeof testApp>
-  useTestDb('sqlite', (d) => (app = testApp(d)))
+  let db: Db
+  useTestDb('sqlite', (d) => (app = testApp((db = d))))
 
   test('keeps what it can show of every rejected message: too large ones cut, too deep ones named', async () => {
     const big = track({ messageId: 'big', properties: { blob: 'x'.repeat(40_000) } })
@@ -172,5 +179,24 @@ describe('the quarantine', () => {
     const { rejected } = await res.json()
     expect(rejected.map((r: { payload: unknown }) => r.payload)).toEqual(['(too deep to keep)', expect.stringMatching(/^\{"type":"track","messageId":"big".*…$/)])
     expect(rejected[1].payload.length).toBe(32 * 1024 + 1)
+  })
+
+  test('keeps only the newest messages of a project past its bound', async () => {
+    const items = (n: number) => Array.from({ length: n }, (_, i) => ({ reason: 'r', payload: JSON.stringify(`m${i}`) }))
+    await quarantine(db, 'demo', NOW, items(5), 3)
+    await quarantine(db, 'other', NOW, items(2), 3)
+    expect((await listQuarantine(db, 'demo')).map((r) => r.payload)).toEqual(['"m4"', '"m3"', '"m2"'])
+    expect(await listQuarantine(db, 'other')).toHaveLength(2)
+  })
+
+  test('lists as many as limit asks, from 1 to 1000, and says so otherwise', async () => {
+    await quarantine(db, 'demo', NOW, [{ reason: 'r', payload: '1' }, { reason: 'r', payload: '2' }])
+    const list = (limit: string) => app.request(`/v1/quarantine?limit=${limit}`, { headers: { Authorization: 'Bearer rk_demo' } })
+    expect((await (await list('1')).json()).rejected).toHaveLength(1)
+    for (const limit of ['-5', '0', '1001', '1.5', 'all']) {
+      const res = await list(limit)
+      expect(res.status, limit).toBe(400)
+      expect((await res.json()).error).toEqual({ code: 'invalid_parameter', path: 'limit', message: `limit: "${limit}" is not a whole number from 1 to 1000` })
+    }
   })
 })
