@@ -63,10 +63,6 @@ export const ConfigSchema = z
   .strictObject({ $schema: z.string().optional(), projects: z.array(Project).min(1, 'must list at least one project') })
   .superRefine((config, ctx) => {
     unique(config.projects, (p) => p.id, ctx, (i) => ['projects', i, 'id'], 'project id')
-    const keys = config.projects.flatMap((p, i) =>
-      [p.writeKey, p.readKey, ...p.previousWriteKeys].map((key, k) => ({ key, path: ['projects', i, k == 0 ? 'writeKey' : k == 1 ? 'readKey' : `previousWriteKeys`] })),
-    )
-    unique(keys, (k) => k.key, ctx, (i) => keys[i]!.path, 'key')
     config.projects.forEach((p, i) => {
       unique(p.onboarding.steps, (s) => s.id, ctx, (s) => ['projects', i, 'onboarding', 'steps', s, 'id'], 'step id')
       unique(p.features, (f) => f.id, ctx, (f) => ['projects', i, 'features', f, 'id'], 'feature id')
@@ -102,14 +98,21 @@ function hint(issue: z.core.$ZodIssue, known: string[]): string {
   return close.length ? ` (did you mean ${close.map((k) => `"${k}"`).join(', ')}?)` : ' (remove it: the config file accepts only the keys in DESIGN.md)'
 }
 
-/** Replaces `env:NAME` keys by the variable's value. */
+/**
+ * Replaces `env:NAME` keys by the variable's value, then checks that no two keys are the same, as
+ * written or as read from the environment: a key is how a request finds its project.
+ */
 function resolveSecrets(config: Config, env: NodeJS.ProcessEnv, file: string): Config {
   const problems: string[] = []
+  /** Each key's first place, and where it came from. */
+  const seen = new Map<string, string>()
   const resolve = (value: string, where: string) => {
-    if (!value.startsWith('env:')) return value
-    const name = value.slice(4)
-    const resolved = env[name]
+    const name = value.startsWith('env:') ? value.slice(4) : undefined
+    const resolved = name == null ? value : env[name]
     if (!resolved) problems.push(`${file}: ${where}: the environment variable ${name} is not set: export it, or write the key itself`)
+    else if (seen.has(resolved))
+      problems.push(`${file}: ${where}${name ? ` (${value})` : ''}: is the same key as ${seen.get(resolved)}: give each key of each project a value of its own (\`northstar init\` makes fresh ones)`)
+    else seen.set(resolved, `${where}${name ? ` (${value})` : ''}`)
     return resolved ?? ''
   }
   const projects = config.projects.map((p, i) => ({

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { loadConfig, parseConfig } from '../../collector/config'
+import { ConfigError, loadConfig, parseConfig } from '../../collector/config'
 
 const project = (fields: Record<string, unknown> = {}) => ({ id: 'demo', name: 'Demo', writeKey: 'wk_1', readKey: 'rk_1', ...fields })
 const problems = (json: unknown, env = {}) => {
@@ -50,9 +50,17 @@ describe('northstar.config.json', () => {
   })
 
   test('refuses a key used twice, which would make writes ambiguous', () => {
-    expect(problems({ projects: [project(), project({ id: 'b', writeKey: 'wk_2', readKey: 'wk_1' })] })).toEqual([
-      'northstar.config.json: projects[1].readKey: key "wk_1" is already used at index 0: each must be unique',
+    expect(problems({ projects: [project(), project({ id: 'b', writeKey: 'wk_2', readKey: 'wk_1', previousWriteKeys: ['wk_2'] })] })).toEqual([
+      'northstar.config.json: projects[1].readKey: is the same key as projects[0].writeKey: give each key of each project a value of its own (`northstar init` makes fresh ones)',
+      'northstar.config.json: projects[1].previousWriteKeys[0]: is the same key as projects[1].writeKey: give each key of each project a value of its own (`northstar init` makes fresh ones)',
     ])
+  })
+
+  test('refuses a key used twice when the environment gives it, without printing the secret', () => {
+    const twice = { projects: [project({ writeKey: 'env:NS_A' }), project({ id: 'b', writeKey: 'env:NS_B', readKey: 'rk_2' })] }
+    expect(() => parseConfig(twice, 'f.json', { NS_A: 'wk_same', NS_B: 'wk_same' })).toThrow(
+      new ConfigError('f.json: projects[1].writeKey (env:NS_B): is the same key as projects[0].writeKey (env:NS_A): give each key of each project a value of its own (`northstar init` makes fresh ones)'),
+    )
   })
 
   test('refuses duplicate step, feature and survey ids', () => {
