@@ -1,4 +1,4 @@
-// northstar start | init | keys [rotate <project>] | migrate
+// northstar start | init | keys [rotate <project> [--read]] | migrate
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { ConfigError, loadConfig } from './config'
 import { openDb } from './db/index'
@@ -48,6 +48,14 @@ const commands: Record<string, () => Promise<unknown> | unknown> = {
       const raw = JSON.parse(readFileSync(file, 'utf8'))
       const project = raw.projects.find((p: { id: string }) => p.id == id)
       if (!project) throw new ConfigError(`${file}: no project "${id}": name one of ${config.projects.map((p) => p.id).join(', ')}`)
+      if (args.includes('--read')) {
+        // A read key is a secret: the old one stops working at once (a leak is why one rotates it).
+        if (String(project.readKey).startsWith('env:')) throw new ConfigError(`${file}: project "${id}" reads its readKey from ${project.readKey}: set a new value there (e.g. ${newKey('rk')})`)
+        project.readKey = newKey('rk')
+        writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`)
+        console.log(`Project ${id}: new read key ${project.readKey}; the old one stops working when the collector restarts.`)
+        return
+      }
       // The old write key stays valid while pages that cached the snippet still send it.
       project.previousWriteKeys = [project.writeKey, ...(project.previousWriteKeys ?? [])]
       project.writeKey = newKey('wk')
@@ -67,7 +75,7 @@ const commands: Record<string, () => Promise<unknown> | unknown> = {
 
 const run = commands[command]
 if (!run) {
-  console.error(`Unknown command "${command}": use start, init, keys [rotate <project>] or migrate`)
+  console.error(`Unknown command "${command}": use start, init, keys [rotate <project> [--read]] or migrate`)
   process.exit(2)
 }
 Promise.resolve()

@@ -39,6 +39,16 @@ test('keys rotate gives a new write key and keeps the old one valid in previousW
   expect((await northstar('keys')).stdout).toContain(`my-app\twrite ${after.writeKey}\tread ${after.readKey}`)
 })
 
+test('keys rotate --read gives a new read key and keeps no old one', async () => {
+  const before = JSON.parse(readFileSync(join(dir, 'northstar.config.json'), 'utf8')).projects[0]
+  const { stdout } = await northstar('keys', 'rotate', 'my-app', '--read')
+  const after = JSON.parse(readFileSync(join(dir, 'northstar.config.json'), 'utf8')).projects[0]
+  expect(after.readKey).toMatch(/^rk_[\w-]{24}$/)
+  expect(after.readKey).not.toBe(before.readKey)
+  expect({ ...after, readKey: before.readKey }).toEqual(before)
+  expect(stdout).toContain(after.readKey)
+})
+
 test('refuses an invalid config with the file, the path and the fix', async () => {
   writeFileSync(join(dir, 'bad.json'), JSON.stringify({ projects: [{ id: 'x', name: 'X', writeKey: 'wk_a', readKey: 'rk_a', writekey: 'oops' }] }))
   const result = await run('node', [cli, 'keys'], { cwd: dir, env: { ...process.env, NORTHSTAR_CONFIG: 'bad.json' } }).catch((e) => e)
@@ -53,7 +63,7 @@ test('migrate creates the SQLite database and exits', async () => {
 })
 
 test('names an unknown command and the ones there are', async () => {
-  expect(await northstar('serve')).toMatchObject({ code: 2, stderr: expect.stringContaining('use start, init, keys [rotate <project>] or migrate') })
+  expect(await northstar('serve')).toMatchObject({ code: 2, stderr: expect.stringContaining('use start, init, keys [rotate <project> [--read]] or migrate') })
 })
 
 test('start with no config file serves a demo project, says so with its keys, stores and answers through its SQLite threads, and stops cleanly on SIGTERM', async () => {
