@@ -34,7 +34,7 @@ const common = {
 }
 
 // Strict about what the metrics read (ranges, whole scores); other keys the widget adds are kept, as everywhere.
-const score = (type: string, min: number, max: number) =>
+const score = <T extends string>(type: T, min: number, max: number) =>
   z.looseObject({
     surveyId: Id,
     type: z.literal(type),
@@ -43,7 +43,7 @@ const score = (type: string, min: number, max: number) =>
   })
 
 /** The reserved events of the SDK and the widget, with their properties checked strictly. */
-export const reserved: Record<string, z.ZodType> = {
+export const reserved = {
   $step: z.looseObject({ step: Id }),
   $feature: z.looseObject({ feature: Id }),
   $engagement: z.looseObject({ engagedMs: z.number().int().min(0).max(86_400_000) }),
@@ -52,13 +52,13 @@ export const reserved: Record<string, z.ZodType> = {
   $survey_response: z.discriminatedUnion('type', [score('nps', 0, 10), score('csat', 1, 5), score('ces', 1, 7)], {
     error: 'type must be "nps", "csat" or "ces"',
   }),
-}
+} satisfies Record<string, z.ZodType>
 
 export const Track = z
   .looseObject({ ...common, type: z.literal('track'), event: z.string().min(1, 'must not be empty').max(200) })
   .superRefine((m, ctx) => {
     if (!m.event.startsWith('$')) return
-    const schema = reserved[m.event]
+    const schema = Object.hasOwn(reserved, m.event) ? reserved[m.event as keyof typeof reserved] : undefined
     if (!schema) {
       ctx.addIssue({ code: 'custom', path: ['event'], message: `"${m.event}": names starting with $ are reserved for ${Object.keys(reserved).join(', ')}` })
       return

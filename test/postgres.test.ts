@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pg from 'pg'
-import { expect, test } from 'vitest'
-import { startPostgres } from './postgres'
+import { expect, test, vi } from 'vitest'
+import { INSTALL_HINT, startPostgres } from './postgres'
 
 test('startPostgres gives a durable throwaway cluster and removes it on stop', async () => {
   const t0 = performance.now()
@@ -32,3 +34,14 @@ test('startPostgres gives a durable throwaway cluster and removes it on stop', a
   expect(existsSync(folder)).toBe(false)
   console.log(`postgres on :${port}: start ${(t1 - t0).toFixed(0)} ms, stop ${(t3 - t2).toFixed(0)} ms`)
 }, 60_000)
+
+test('fails with the one-line install hint where PostgreSQL’s server binaries are missing', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'northstar-no-pg-'))
+  vi.stubEnv('PG_BIN', empty)
+  try {
+    await expect(startPostgres()).rejects.toThrow(`${INSTALL_HINT}; PG_BIN=${empty} has no initdb, pg_ctl and postgres`)
+  } finally {
+    vi.unstubAllEnvs()
+    rmSync(empty, { recursive: true })
+  }
+})

@@ -9,7 +9,7 @@ import { delimiter, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 
-const INSTALL_HINT =
+export const INSTALL_HINT =
   "PostgreSQL server not found: install it with 'apt-get install -y postgresql' (or set PG_BIN to the folder holding initdb and pg_ctl)"
 const DATABASE = 'northstar_test'
 const SUPERUSER = 'postgres'

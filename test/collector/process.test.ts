@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
+import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { openDb } from '../../collector/db/index'
 import { startPostgres, type Postgres } from '../postgres'
 import {
   assertBuilt,
@@ -190,6 +192,20 @@ test('kill -9 at random moments loses no acknowledged batch on SQLite, and store
       }
     },
   })
+})
+
+// A killed process loses nothing the OS holds, so the kill -9 test passes with no sync at all: this one pins the settings.
+test('SQLite commits in WAL mode with synchronous NORMAL, or FULL when asked (NORTHSTAR_SYNCHRONOUS=FULL)', async () => {
+  const dir = tempDir()
+  for (const [synchronous, level] of [[undefined, 1], ['FULL', 2]] as const) {
+    const db = await openDb({ file: join(dir, `${synchronous}.db`), synchronous, checkpoints: false })
+    try {
+      expect((await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db.kysely)).rows).toEqual([{ journal_mode: 'wal' }])
+      expect((await sql<{ synchronous: number }>`pragma synchronous`.execute(db.kysely)).rows).toEqual([{ synchronous: level }])
+    } finally {
+      await db.close()
+    }
+  }
 })
 
 test('kill -9 at random moments loses no acknowledged batch on PostgreSQL, and stores each message once', async () => {
