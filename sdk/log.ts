@@ -21,6 +21,8 @@ export interface Entry {
   done?: boolean
   /** In a keepalive request that has not answered yet. */
   keepalive?: boolean
+  /** Read from a record of an earlier page or another tab. */
+  joined?: boolean
 }
 
 /** A stored record as this page knows it: how many of its messages are not done yet. */

@@ -25,7 +25,8 @@ export interface QueueOptions {
   store: Store
   local: Local
   lock: Lock
-  warn(message: string): void
+  /** Prints in debug mode only, unless `always`. */
+  warn(message: string, always?: boolean): void
 }
 
 export interface FlushResult {
@@ -79,6 +80,10 @@ export function createQueue(o: QueueOptions) {
   let due = 0
   let running: Promise<FlushResult> | undefined
   let queued: Promise<FlushResult> | undefined
+  /** Whether this page holds the send lock (a round runs): then no other tab sends what it joined from the store. */
+  let holding = false
+  /** Counts clear()s: a round begun before one sends no more (the person opted out meanwhile). */
+  let epoch = 0
 
   const backlog = () => waiting - inKeepalive
   const overhead = byteLength(envelope([], 1e9)) + 1
@@ -208,7 +213,8 @@ export function createQueue(o: QueueOptions) {
     const { status } = outcome
     if (status == 401 || status == 403) {
       stopped = true
-      o.warn(`Write key refused (HTTP ${status}): sending stops until the page reloads; the queue is kept`)
+      // debug or not: nothing will be sent, and the site's owner must hear of it
+      o.warn(`Write key refused (HTTP ${status}): sending stops until the page reloads; the queue is kept`, true)
     } else {
       schedule(Math.max(outcome.retryAfter ?? 0, backoff(attempt++)), true)
     }
@@ -238,6 +244,7 @@ export function createQueue(o: QueueOptions) {
       for (const e of decode(values[i]))
         if (!ids.has(e.id)) {
           ;(e.record = record).left++
+          e.joined = true
           joined.push(e)
         }
     })
@@ -247,6 +254,7 @@ export function createQueue(o: QueueOptions) {
 
   /** One pass over everything waiting, under the cross-tab lock. */
   async function round(): Promise<FlushResult> {
+    const at = epoch
     await persisted
     // the store unreadable: send what this page holds
     await sync().catch(ignore)
@@ -257,7 +265,7 @@ export function createQueue(o: QueueOptions) {
     }
     const items = memory.filter((e) => !e.done && !e.keepalive)
 
-    for (let start = 0, limit = MAX_BATCH; start < items.length; ) {
+    for (let start = 0, limit = MAX_BATCH; start < items.length && at == epoch; ) {
       const batch = take(items, start, limit)
       const outcome = await send(batch)
       if (outcome.ok) start += batch.length
@@ -281,7 +289,7 @@ export function createQueue(o: QueueOptions) {
     const start = (): Promise<FlushResult> => {
       queued = undefined
       return (running = o
-        .lock(round)
+        .lock(() => ((holding = true), round().finally(() => (holding = false))))
         .then((result) => result ?? (schedule(1000), { error: 'another tab is sending' }))
         .catch((error: unknown) => ({ error: String(error) }))
         .finally(() => {
@@ -306,8 +314,8 @@ export function createQueue(o: QueueOptions) {
       o.local.set(PENDING, JSON.stringify([...saved.values()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).filter(([, json, context = '']) => (size += json.length + context.length) <= PENDING_MAX)))
     }
     if (stopped) return
-    // memory is in id order, and sort is stable
-    let items = memory.filter((e) => !e.done && !e.keepalive).sort((a, b) => +!b.record - +!a.record)
+    // What this page joined from the store is the lock holder's to send. Memory is in id order, and sort is stable.
+    let items = memory.filter((e) => !e.done && !e.keepalive && (holding || !e.joined)).sort((a, b) => +!b.record - +!a.record)
     let budget = KEEPALIVE_QUOTA - keepaliveBytes
     let report = dropped // in the first request only
     for (let batch; (batch = take(items, 0, budget, true)).length; report = 0) {
@@ -317,16 +325,14 @@ export function createQueue(o: QueueOptions) {
       const taken = new Set(batch)
       items = items.filter((e) => !taken.has(e))
       budget -= size
-      if (!hasKeepalive) {
-        beacon(o.url, body) // unconfirmed: it stays queued
-        continue
-      }
       keepaliveBytes += size
       inKeepalive += batch.length
       for (const e of batch) e.keepalive = true
-      post(o.url, body, true)
+      // A beacon is never confirmed: it stays queued, and in flight until the unload's other events
+      // (visibilitychange, then pagehide) have passed, so that they do not send it twice.
+      ;(hasKeepalive ? post(o.url, body, true) : (beacon(o.url, body), new Promise<undefined>((resolve) => setTimeout(resolve))))
         .then((outcome) => {
-          if (outcome.ok) return settle(batch, outcome.rejected, reported)
+          if (outcome?.ok) return settle(batch, outcome.rejected, reported)
         })
         .finally(() => {
           keepaliveBytes -= size
@@ -351,12 +357,14 @@ export function createQueue(o: QueueOptions) {
   function clear() {
     clearTimeout(timer)
     timer = undefined
+    epoch++
     for (const e of memory) e.done = true
     memory = []
     waiting = 0
     writes = []
     dropped = 0
     o.local.remove(DROPPED)
+    o.local.remove(PENDING)
     persisted = Promise.all([persisted, o.store.clear().catch(ignore)])
   }
 

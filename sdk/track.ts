@@ -74,8 +74,8 @@ export function createClient(options: Options): Client {
   const local = localStore()
   const now = () => Date.now()
   const warned = new Set<string>()
-  const warn = (message: string) => {
-    if (config.debug && !warned.has(message)) {
+  const warn = (message: string, always?: boolean) => {
+    if ((config.debug || always) && !warned.has(message)) {
       warned.add(message)
       console.warn(`[northstar] ${message}`)
     }
@@ -108,6 +108,8 @@ export function createClient(options: Options): Client {
     identity = `,"anonymousId":${JSON.stringify(anonymousId)}${userId ? `,"userId":${JSON.stringify(userId)}` : ''}`
     identityExtra = byteLength(identity) - identity.length
     optedOut = !!local.get(OPTED_OUT)
+    // Nothing queued is sent once the person opted out (here or in another tab), nor what earlier pages left
+    if (optedOut || blocked) queue.clear()
   }
   load()
   // identify, reset, opt-out or a new session in another tab applies here too
@@ -222,9 +224,8 @@ export function createClient(options: Options): Client {
     },
     optOut() {
       local.set(OPTED_OUT, '1')
-      optedOut = true
       forgetPerson()
-      queue.clear()
+      load() // which clears the queue
     },
     optIn() {
       local.remove(OPTED_OUT)

@@ -153,17 +153,18 @@ describe('retries', () => {
     expect(warn.mock.calls[0]![0]).toContain('properties.score: too big')
   })
 
-  test('stops sending on 401 and 403, keeping the queue for the next page', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {})
-    collector.answer(status(401))
-    const a = client({ debug: true })
+  test.each([401, 403])('stops sending on %i and warns, debug or not, keeping the queue for the next page', async (code) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    collector.answer(status(code))
+    const a = client()
     a.track('a')
-    expect(await a.flush()).toEqual({ error: 'HTTP 401' })
+    expect(await a.flush()).toEqual({ error: `HTTP ${code}` })
     a.track('b')
     expect(await a.flush()).toMatchObject({ error: expect.stringContaining('write key refused') })
     expect(collector.batches).toHaveLength(1)
+    expect(warn).toHaveBeenCalledExactlyOnceWith(`[northstar] Write key refused (HTTP ${code}): sending stops until the page reloads; the queue is kept`)
     a.shutdown()
-    const b = client() // the key was fixed and the page reloaded
+    client() // the key was fixed and the page reloaded
     await vi.waitFor(() => expect(events()).toEqual(['a', 'a', 'b']))
   })
 
@@ -351,6 +352,59 @@ describe('context', () => {
 })
 
 describe('hiding', () => {
+  test('spends the keepalive budget once when visibilitychange and pagehide both fire', async () => {
+    const beacon = vi.fn((_url: string, _body: string) => true)
+    stubNavigator({ sendBeacon: beacon })
+    const c = client({ flushAt: 10_000 })
+    for (let i = 0; i < 100; i++) c.track('Big', { i, blob: 'x'.repeat(1000) })
+    vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden')
+    document.dispatchEvent(new Event('visibilitychange'))
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    const bodies = beacon.mock.calls.map(([, body]) => body)
+    expect(bodies.reduce((size, b) => size + byteLength(b), 0)).toBeLessThanOrEqual(65_536)
+    const ids = bodies.flatMap((b) => JSON.parse(b).batch.map((m: { messageId: string }) => m.messageId))
+    expect(new Set(ids).size).toBe(ids.length)
+    vi.restoreAllMocks()
+    await c.flush()
+  })
+
+  test('sends first what is not stored yet, since nothing else keeps it', async () => {
+    const beacon = vi.fn((_url: string, _body: string) => true)
+    let hang = false
+    const base = memoryStore()
+    const store: Store = { ...base, setMany: (items) => (hang ? new Promise(() => {}) : base.setMany(items)) }
+    collector.answer(networkError())
+    const c = client({ store, flushAt: 10_000 })
+    for (let i = 0; i < 60; i++) c.track('stored', { blob: 'x'.repeat(1000) })
+    await c.flush() // fails: these stay stored
+    hang = true
+    c.track('not stored')
+    stubNavigator({ sendBeacon: beacon })
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    expect(JSON.parse(beacon.mock.calls[0]![1]).batch[0].event).toBe('not stored')
+    hang = false
+  })
+
+  test('leaves what it read of other tabs’ and earlier pages’ records to the tab that holds the send lock', async () => {
+    const map = new Map<string, string>()
+    collector.answer(networkError())
+    const earlier = client({ store: memoryStore(map) })
+    earlier.track('earlier page')
+    await earlier.flush() // fails: left in the store
+    earlier.shutdown()
+    collector.answer(networkError())
+    const c = client({ store: memoryStore(map), flushAt: 100 })
+    c.track('this page')
+    await c.flush() // reads the earlier page's record, fails to send, and lets the lock go
+    const beacon = vi.fn((_url: string, _body: string) => true)
+    stubNavigator({ sendBeacon: beacon })
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    expect(beacon.mock.calls.flatMap(([, body]) => JSON.parse(body).batch.map((m: { event: string }) => m.event))).toEqual(['this page'])
+  })
+
   test('sends what waits with a beacon on pagehide, within the 64 KB keepalive budget', async () => {
     const beacon = vi.fn((_url: string, _body: string) => true)
     stubNavigator({ sendBeacon: beacon })
@@ -386,6 +440,61 @@ describe('privacy', () => {
     b.track('back')
     await b.flush()
     expect(events()).toEqual(['back'])
+  })
+
+  test('an opted-out browser sends nothing an earlier page left, stored or in localStorage', async () => {
+    const map = new Map<string, string>()
+    collector.answer(networkError())
+    const earlier = client({ store: memoryStore(map) })
+    earlier.track('stored')
+    await earlier.flush() // fails: left in the store
+    const hanging: Store = { ...memoryStore(map), setMany: () => new Promise(() => {}) }
+    const last = client({ store: hanging })
+    last.track('in localStorage') // its write never lands: the unload keeps it in localStorage
+    stubNavigator({ sendBeacon: () => false })
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    last.optOut()
+    earlier.shutdown()
+    last.shutdown()
+    collector.reset()
+    const next = client({ store: memoryStore(map) })
+    await next.flush()
+    expect(collector.batches).toEqual([])
+    expect(localStorage.getItem('northstar:pending')).toBeNull()
+    expect(map.size).toBe(0)
+    next.optIn()
+  })
+
+  test('stops a send under way when the person opts out', async () => {
+    collector.answer(async () => {
+      c.optOut() // while the first batch is in flight
+      return HttpResponse.json({})
+    })
+    const c = client({ flushAt: 100 })
+    c.track('first page')
+    history.pushState({}, '', '/other') // another context: a second batch
+    c.track('second page')
+    await c.flush()
+    history.back()
+    expect(collector.batches.map((b) => b.batch.map((m) => m.event))).toEqual([['first page']])
+    c.optIn()
+  })
+
+  test('sends nothing an earlier page left once the browser asks not to be tracked', async () => {
+    const map = new Map<string, string>()
+    collector.answer(networkError())
+    const earlier = client({ store: memoryStore(map) })
+    earlier.track('before Do Not Track')
+    await earlier.flush()
+    earlier.shutdown()
+    collector.reset()
+    stubNavigator({ doNotTrack: '1' })
+    const next = client({ store: memoryStore(map), respectDoNotTrack: true })
+    await next.flush()
+    vi.unstubAllGlobals()
+    expect(collector.batches).toEqual([])
+    expect(map.size).toBe(0)
   })
 
   test.each([
