@@ -126,15 +126,19 @@ describe('retries', () => {
     expect(gaps()).toEqual([30, 20])
   })
 
-  test('backs off exponentially with full jitter, capped at a minute', async () => {
+  // Full jitter: a wait anywhere from none (random 0; half jitter would wait half) to the whole backoff (random ~1)
+  test.each([
+    [0.999, [1, 2, 4, 8, 16, 32, 60, 60, 60]],
+    [0, [0, 0, 0, 0, 0, 0, 0, 0, 0]],
+  ])('backs off exponentially with full jitter, capped at a minute (random %d)', async (random, expected) => {
     fakeTimers()
-    vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    vi.spyOn(Math, 'random').mockReturnValue(random)
     for (let i = 0; i < 9; i++) collector.answer(networkError())
     const c = client()
     c.track('a')
     c.flush()
-    while (collector.batches.length < 10) await vi.advanceTimersByTimeAsync(100)
-    expect(gaps()).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60])
+    while (collector.batches.length < 10) await vi.advanceTimersByTimeAsync(10)
+    expect(gaps()).toEqual(expected)
   })
 
   test('drops only the messages the collector rejected by index, and warns once in debug mode', async () => {
@@ -190,6 +194,34 @@ describe('durability', () => {
     collector.reset()
     client() // reload
     await vi.waitFor(() => expect(collector.tracked().map((m) => m.messageId)).toEqual(ids))
+  })
+
+  test.each([
+    ['blocked (reading it throws)', () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError')
+    }],
+    ['full or broken (every call throws)', () => ({
+      getItem: () => { throw new DOMException('broken', 'UnknownError') },
+      setItem: () => { throw new DOMException('full', 'QuotaExceededError') },
+      removeItem: () => { throw new DOMException('broken', 'UnknownError') },
+    })],
+  ])('keeps working, one person and one session, when localStorage is %s', async (_, get) => {
+    const real = Object.getOwnPropertyDescriptor(globalThis, 'localStorage')!
+    Object.defineProperty(globalThis, 'localStorage', { get, configurable: true })
+    try {
+      const c = client()
+      c.track('a')
+      c.identify('ann')
+      c.track('b')
+      expect(await c.flush()).toEqual({})
+    } finally {
+      Object.defineProperty(globalThis, 'localStorage', real)
+    }
+    const messages = collector.messages()
+    expect(messages.map((m) => m.event ?? m.type)).toEqual(['a', 'identify', 'b'])
+    expect(new Set(messages.map((m) => m.anonymousId)).size).toBe(1)
+    expect(new Set(messages.map((m) => m.context?.sessionId)).size).toBe(1)
+    expect(messages.at(-1)!.userId).toBe('ann')
   })
 
   test('keeps working in memory when IndexedDB is missing', async () => {
@@ -252,6 +284,21 @@ describe('durability', () => {
 })
 
 describe('records', () => {
+  test('writes what a tick tracked in one request, before the tick after it', async () => {
+    const store = memoryStore()
+    const write = vi.spyOn(store, 'setMany')
+    const c = client({ store, flushAt: 100 })
+    c.track('a')
+    c.track('b')
+    c.track('c')
+    expect(write).not.toHaveBeenCalled()
+    await Promise.resolve()
+    expect(write).toHaveBeenCalledTimes(1)
+    expect(write.mock.calls[0]![0]).toHaveLength(1) // one record
+    expect(write.mock.calls[0]![0][0]![1].split('\n').filter((line) => line.includes('messageId'))).toHaveLength(3)
+    await c.flush()
+  })
+
   test(`stores up to ${RECORD} messages a record, keyed by the first, and deletes a record once all its messages are delivered, across batches`, async () => {
     const map = new Map<string, string>()
     collector.answer(() => HttpResponse.json({}), networkError())
