@@ -92,6 +92,18 @@ export class ConfigError extends Error {
 
 const path = (p: PropertyKey[]) => p.reduce<string>((s, k) => (typeof k == 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(top level)'
 
+const an = (type: string) => ({ boolean: 'true or false', array: 'a list ([...])', object: 'an object ({...})' })[type] ?? `a ${type}`
+const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value == 'object' ? 'an object' : JSON.stringify(value))
+
+/** What is wrong, in the words of the file: zod's own wording ("Invalid input: expected string, received undefined") said plainly. */
+function explain(issue: z.core.$ZodIssue): string {
+  const input = 'input' in issue ? issue.input : undefined
+  if (issue.code == 'invalid_type') return input === undefined ? `is missing: add it (${an(issue.expected)})` : `must be ${an(issue.expected)}, not ${kind(input)}: fix its value`
+  if (issue.code == 'invalid_value' && issue.message.startsWith('Invalid option'))
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${kind(input)}`
+  return issue.message
+}
+
 function hint(issue: z.core.$ZodIssue, known: string[]): string {
   if (issue.code != 'unrecognized_keys') return ''
   const close = issue.keys.map((k) => known.find((n) => n.toLowerCase() == k.toLowerCase())).filter(Boolean)
@@ -127,10 +139,10 @@ function resolveSecrets(config: Config, env: NodeJS.ProcessEnv, file: string): C
 
 /** Parses and checks a config; throws a ConfigError listing every problem as "file: path: what is wrong (fix)". */
 export function parseConfig(json: unknown, file = 'northstar.config.json', env: NodeJS.ProcessEnv = process.env): Config {
-  const result = ConfigSchema.safeParse(json)
+  const result = ConfigSchema.safeParse(json, { reportInput: true })
   if (!result.success) {
     const known = [...Object.keys(Project.shape), 'projects', 'steps', 'valueEvent', 'weights', 'url', 'on', 'id', 'name', 'event', 'type', 'question', 'followUp', 'thankYou', 'active', 'targeting', 'display', 'step', 'activation', 'sessions', 'daysSinceSignup', 'traits', 'accountTraits', 'sample', 'delaySeconds', 'recontactDays', 'exact', 'prefix', 'regex', 'position', 'target', 'theme']
-    const lines = result.error.issues.map((issue) => `${file}: ${path(issue.path)}: ${issue.message}${hint(issue, known)}`)
+    const lines = result.error.issues.map((issue) => `${file}: ${path(issue.path)}: ${explain(issue)}${hint(issue, known)}`)
     throw new ConfigError(lines.join('\n'))
   }
   return resolveSecrets(result.data, env, file)

@@ -39,9 +39,11 @@ describe('northstar.config.json', () => {
   })
 
   test('names the file, the path and the fix for each mistake', () => {
-    expect(problems({ projects: [project({ writeKey: undefined, allowedOrigins: ['http://localhost:8787/'] })] })).toEqual([
-      'northstar.config.json: projects[0].writeKey: Invalid input: expected string, received undefined',
+    expect(problems({ projects: [project({ writeKey: undefined, retentionDays: '30', features: {}, allowedOrigins: ['http://localhost:8787/'] })] })).toEqual([
+      'northstar.config.json: projects[0].writeKey: is missing: add it (a string)',
       'northstar.config.json: projects[0].allowedOrigins[0]: must be an exact origin, scheme://host[:port] with no path or trailing slash, e.g. "https://app.example.com"',
+      'northstar.config.json: projects[0].features: must be a list ([...]), not an object: fix its value',
+      'northstar.config.json: projects[0].retentionDays: must be a number, not "30": fix its value',
     ])
   })
 

@@ -92,7 +92,7 @@ describe('surveys in northstar.config.json', () => {
   })
 
   test('refuses a survey type the widget does not know', () => {
-    expect(problems([{ id: 'a', type: 'stars' }])).toEqual(['northstar.config.json: projects[0].surveys[0].type: Invalid option: expected one of "nps"|"csat"|"ces"'])
+    expect(problems([{ id: 'a', type: 'stars' }])).toEqual(['northstar.config.json: projects[0].surveys[0].type: must be one of "nps", "csat", "ces", not "stars"'])
   })
 
   test('refuses an activation trigger in a project without a value event', () => {
