@@ -61,7 +61,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts', 'test/size.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'test/size.test.ts', 'test/types.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
