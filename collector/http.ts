@@ -77,20 +77,33 @@ export function parseJson(c: Context, text: string): unknown {
 const BLOCKED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_DEPTH = 32
 
-const NUL = { message: 'contains a NUL character (\\u0000), which PostgreSQL cannot store or read back: remove it' }
+/**
+ * Why a string cannot be stored as text alike on both databases, or undefined: PostgreSQL refuses NUL, and
+ * a lone UTF-16 surrogate (JSON allows "\\ud800") becomes U+FFFD there but stays as it is in SQLite.
+ */
+function untext(s: string): string | undefined {
+  if (s.includes('\0')) return 'contains a NUL character (\\u0000), which PostgreSQL cannot store or read back: remove it'
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) return 'contains a lone UTF-16 surrogate (\\ud800 to \\udfff without its pair), which is not text: send well-formed Unicode'
+}
+
+/** A path as stored with a quarantined message: what untext() refuses written out, not as the characters themselves. */
+const printable = (path: string) => path.replace(/[\0\ud800-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /**
- * Where a value nests too deep, carries a key that could pollute prototypes downstream, or holds a NUL
- * character in a string or a key (SQLite would store it, PostgreSQL refuses it), or undefined.
+ * Where a value nests too deep, carries a key that could pollute prototypes downstream, or holds a string
+ * or a key that is not storable text (untext), or undefined.
  */
 export function unsafeJson(value: unknown, path = '', depth = 0): { path: string; message: string } | undefined {
-  if (typeof value == 'string') return value.includes('\0') ? { path, ...NUL } : undefined
+  if (typeof value == 'string') {
+    const message = untext(value)
+    return message ? { path, message } : undefined
+  }
   if (typeof value != 'object' || value == null) return undefined
   if (depth >= MAX_DEPTH) return { path, message: `nests deeper than ${MAX_DEPTH} levels: flatten it` }
   for (const [k, v] of Object.entries(value)) {
     const here = Array.isArray(value) ? `${path}[${k}]` : path ? `${path}.${k}` : k
-    // the path is stored with the quarantined message: written out, not as the character itself
-    if (k.includes('\0')) return { path: here.replaceAll('\0', '\\u0000'), ...NUL }
+    const message = untext(k)
+    if (message) return { path: printable(here), message }
     if (!Array.isArray(value) && BLOCKED_KEYS.has(k)) return { path: here, message: `the key "${k}" is not allowed: rename it` }
     const found = unsafeJson(v, here, depth + 1)
     if (found) return found

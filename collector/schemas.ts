@@ -15,22 +15,27 @@ export const Timestamp = z
 const Dict = z.record(z.string(), z.unknown())
 
 const Context = z.looseObject({
-  sessionId: Id.optional(),
+  // RudderStack's SDKs send the session's start in epoch ms: a number, unique only per device (toRow pairs it with it)
+  sessionId: z.union([Id, z.number().int().min(0)]).optional(),
   page: z.looseObject({ url: z.string(), path: z.string(), referrer: z.string(), title: z.string() }).partial().optional(),
   library: z.looseObject({ name: z.string(), version: z.string() }).optional(),
   locale: z.string().optional(),
 })
 
+/** Optional, and null is absent too: analytics.js sends `"userId": null` for a visitor not signed in. */
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined)
+
 const common = {
   messageId: Id,
-  timestamp: Timestamp.optional(),
-  originalTimestamp: Timestamp.optional(),
-  sentAt: Timestamp.optional(),
-  anonymousId: Id.optional(),
-  userId: Id.optional(),
-  context: Context.optional(),
-  properties: Dict.optional(),
-  traits: Dict.optional(),
+  timestamp: optional(Timestamp),
+  originalTimestamp: optional(Timestamp),
+  sentAt: optional(Timestamp),
+  anonymousId: optional(Id),
+  userId: optional(Id),
+  context: optional(Context),
+  properties: optional(Dict),
+  // names indexed with their values (traits, person_traits): PostgreSQL's B-trees take about 2.7 KB an entry
+  traits: optional(z.record(z.string().max(200, 'a trait’s name must be at most 200 characters'), z.unknown())),
 }
 
 // Strict about what the metrics read (ranges, whole scores); other keys the widget adds are kept, as everywhere.

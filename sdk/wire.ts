@@ -15,7 +15,8 @@ export interface PageContext {
 }
 
 export interface Context {
-  sessionId?: string
+  /** The SDK sends a UUIDv7; RudderStack's SDKs send the session's start in epoch ms. */
+  sessionId?: string | number
   /** The SDK sends all four; other Segment clients may send some or none. */
   page?: Partial<PageContext>
   library?: { name: string; version: string }

@@ -75,11 +75,14 @@ export function parseIsoTime(value: unknown): number | null {
   if (!m) return null
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m
   const month = Number(mo) - 1
-  const t = Date.UTC(Number(y), month, Number(d), Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)))
-  const date = new Date(t)
-  // Date.UTC rolls 2026-02-30 over to March: such a date is not a date
+  // not Date.UTC, which reads the years 0 to 99 as 1900 to 1999
+  const date = new Date(0)
+  date.setUTCFullYear(Number(y), month, Number(d))
+  const t = date.setUTCHours(Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)))
+  // the date rolls 2026-02-30 over to March: such a date is not a date
   if (date.getUTCMonth() != month || date.getUTCDate() != Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null
   if (zone.toUpperCase() == 'Z') return t
   const [, sign, oh, om = '0'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone)!
+  if (Number(oh) > 23 || Number(om) > 59) return null
   return t - (sign == '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000
 }

@@ -43,18 +43,22 @@ let lastSeq = 0
 const nextSeq = (receivedAt: number) => (lastSeq = Math.max(lastSeq + 1, receivedAt * 1000))
 
 /** A valid message as it is stored: its actor, its settled event time, its place in the receipt order. */
+/** A numeric session id (RudderStack: the session's start in epoch ms) is unique only per device: paired with its actor. */
+const sessionOf = (id: string | number | undefined, actor: string) => (typeof id == 'number' ? `${actor}#${id}` : (id ?? null))
+
 export function toRow(projectId: string, m: ValidMessage, raw: string, bodySentAt: string | undefined, receivedAt: number): Row {
   const { time, original } = eventTime(m, bodySentAt, receivedAt)
+  const actor = m.anonymousId ? `a:${m.anonymousId}` : `u:${m.userId}`
   return {
     projectId,
     messageId: m.messageId,
     seq: nextSeq(receivedAt),
     type: m.type,
     event: m.type == 'track' ? m.event : null,
-    actor: m.anonymousId ? `a:${m.anonymousId}` : `u:${m.userId}`,
+    actor,
     userId: m.userId ?? null,
     groupId: m.type == 'group' ? m.groupId : null,
-    sessionId: m.context?.sessionId ?? null,
+    sessionId: sessionOf(m.context?.sessionId, actor),
     eventTime: time,
     receivedAt,
     originalTime: original,
@@ -74,7 +78,9 @@ export function ingestRoutes(deps: IngestDeps) {
     let messages: unknown[]
     let bodySentAt: string | undefined
     if (route == 'batch') {
-      const unsafe = unsafeJson({ ...body, batch: [] })
+      // The batch's context is checked where it applies, in each message: a bad one is rejected by index, so a
+      // client drops those messages rather than retrying a whole-body 400 for ever (the SDK puts the page title there)
+      const unsafe = unsafeJson({ ...body, batch: [], context: undefined })
       if (unsafe) throw new HttpError(400, 'invalid_body', `${unsafe.path}: ${unsafe.message}`, { path: unsafe.path })
       const parsed = BatchBody.safeParse(body)
       if (!parsed.success) {
@@ -87,8 +93,12 @@ export function ingestRoutes(deps: IngestDeps) {
       const { droppedMessages, ...shared } = (parsed.data.context ?? {}) as Record<string, unknown>
       if (typeof droppedMessages == 'number' && droppedMessages > 0)
         console.warn(`Project ${project.id}: a client's full queue dropped ${droppedMessages} message(s) before this batch (its maxQueue)`)
-      const merge = (m: unknown) =>
-        Object.keys(shared).length && typeof m == 'object' && m && !Array.isArray(m) ? { ...m, context: { ...shared, ...((m as { context?: object }).context ?? {}) } } : m
+      const isObject = (v: unknown): v is object => typeof v == 'object' && v != null && !Array.isArray(v)
+      // (a message whose own context is not an object is left as it is, for validation to refuse)
+      const merge = (m: unknown) => {
+        const own = isObject(m) ? (m as { context?: unknown }).context : null
+        return Object.keys(shared).length && (own === undefined || isObject(own)) ? { ...(m as object), context: { ...shared, ...own } } : m
+      }
       messages = parsed.data.batch.map(merge)
       bodySentAt = parsed.data.sentAt
     } else {
@@ -149,5 +159,8 @@ export function ingestRoutes(deps: IngestDeps) {
   const app = new Hono()
   app.post('/v1/batch', (c) => handle(c, 'batch'))
   for (const type of TYPES) app.post(`/v1/${type}`, (c) => handle(c, type))
+  // analytics.js (analytics-next) posts to its host's /v1/b, /v1/t, /v1/i, /v1/g and /v1/p
+  app.post('/v1/b', (c) => handle(c, 'batch'))
+  for (const type of TYPES) app.post(`/v1/${type[0]}`, (c) => handle(c, type))
   return app
 }

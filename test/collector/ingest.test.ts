@@ -162,6 +162,53 @@ describe.each(dialects)('ingestion on %s', (dialect) => {
       expect((await time('old')).event_time).toBe(Date.UTC(1999, 0, 1))
       expect(await time('future')).toEqual({ event_time: NOW, original_time: iso(NOW + 86_400_000 + 1000) })
     })
+
+    test('reads the years 0 to 99 as they are written, not as 1900 to 1999, and refuses an offset past 23:59', async () => {
+      await batch([track({ messageId: 'y50', timestamp: '0050-06-01T00:00:00Z' })])
+      expect(new Date((await time('y50')).event_time).toISOString()).toBe('0050-06-01T00:00:00.000Z')
+      const res = await batch([track({ messageId: 'bad-offset', timestamp: '2026-01-01T00:00:00+99:99' })])
+      expect((await res.json()).error.rejected).toEqual([expect.objectContaining({ index: 0, path: 'timestamp' })])
+    })
+  })
+
+  describe('other clients', () => {
+    test('analytics.js: its paths (/v1/b, /v1/t, /v1/i, /v1/g, /v1/p) and "userId": null for a visitor not signed in', async () => {
+      const sent = (type: string, fields: Record<string, unknown>) => ({ type, messageId: `ajs-${type}`, anonymousId: 'v', userId: null, writeKey: 'wk_demo', ...fields })
+      for (const [path, message] of [
+        ['/v1/t', sent('track', { event: 'Clicked' })],
+        ['/v1/p', sent('page', { name: 'Home' })],
+        ['/v1/i', sent('identify', { userId: 'ann', traits: { plan: 'pro' } })],
+        ['/v1/g', sent('group', { userId: 'ann', groupId: 'acme' })],
+      ] as const)
+        expect((await post(app, path, message)).status, path).toBe(200)
+      const res = await post(app, '/v1/b', { writeKey: 'wk_demo', batch: [{ ...sent('track', { event: 'Batched' }), messageId: 'ajs-b' }], sentAt: iso(NOW) })
+      expect(res.status).toBe(200)
+      expect(await storedIds(db)).toEqual(['ajs-b', 'ajs-group', 'ajs-identify', 'ajs-page', 'ajs-track'])
+      const actors = await db.kysely.selectFrom('actors').select(['actor', 'person']).execute()
+      expect(actors).toEqual([{ actor: 'a:v', person: 'u:ann' }])
+    })
+
+    test('RudderStack: a numeric sessionId (the session’s start in epoch ms) is a session of that device, not shared with another’s', async () => {
+      const rudder = (messageId: string, anonymousId: string, t: number) => track({ messageId, anonymousId, timestamp: iso(t), context: { sessionId: NOW - 60_000 } })
+      expect((await batch([rudder('a1', 'a', NOW - 60_000), rudder('a2', 'a', NOW - 30_000), rudder('b1', 'b', NOW - 50_000)])).status).toBe(200)
+      const sessions = await db.kysely.selectFrom('sessions').select(['session_id', 'actor', 'start_time', 'end_time']).orderBy('actor').execute()
+      expect(sessions).toEqual([
+        { session_id: `a:a#${NOW - 60_000}`, actor: 'a:a', start_time: NOW - 60_000, end_time: NOW - 30_000 },
+        { session_id: `a:b#${NOW - 60_000}`, actor: 'a:b', start_time: NOW - 50_000, end_time: NOW - 50_000 },
+      ])
+    })
+
+    test('a batch’s context does not turn a message’s context that is not an object into one', async () => {
+      const res = await batch([track({ messageId: 'odd', context: 'oops' })], { context: { locale: 'de-DE' } })
+      expect((await res.json()).error.rejected).toEqual([expect.objectContaining({ index: 0, path: 'context' })])
+      expect(await storedIds(db)).toEqual([])
+    })
+
+    test('a batch’s context that cannot be stored rejects its messages by index, which a client drops, not the whole body', async () => {
+      const res = await batch([track({ messageId: 'x' })], { context: { page: { title: 'a\u0000b' } } })
+      expect(res.status).toBe(400)
+      expect((await res.json()).error).toMatchObject({ code: 'invalid_messages', rejected: [{ index: 0, path: 'context.page.title' }] })
+    })
   })
 
   describe('per-person state at ingest', () => {
