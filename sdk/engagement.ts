@@ -27,14 +27,19 @@ export function createEngagement(report: (engagedMs: number) => void, now: () =>
     engaged = 0
   }
 
-  function onInput() {
-    settle()
-    activeUntil = mark + ACTIVE_WINDOW
+  /** The minute clock: a report a minute while engaged. Not an input: the 30 s run from the last real one. */
+  function arm() {
     timer ??= setTimeout(() => {
       timer = undefined
       flush()
-      if (activeUntil > now()) onInput() // still engaged: keep the minute clock running
+      if (activeUntil > now()) arm()
     }, REPORT_EVERY)
+  }
+
+  function onInput() {
+    settle()
+    activeUntil = mark + ACTIVE_WINDOW
+    arm()
   }
 
   function onVisibility() {

@@ -12,14 +12,21 @@ const LEASE = 10_000
 const SETTLE = 50
 
 export function createLock(name: string, local: Local, locks = typeof navigator != 'undefined' ? navigator.locks : undefined): Lock {
-  if (locks) return (fn) => locks.request(name, fn)
+  if (!locks) return leaseLock(name, local)
+  let lease: Lock | undefined
+  // Web Locks refuse an opaque origin (a sandboxed iframe) with a SecurityError: then the lease
+  return (fn) => locks.request(name, fn).catch((error) => (error?.name == 'SecurityError' ? (lease ??= leaseLock(name, local))(fn) : Promise.reject(error)))
+}
 
+function leaseLock(name: string, local: Local): Lock {
   const me = uuidv7()
   const holder = () => {
     const [id, until] = (local.get(name) || '').split(' ')
     return id && +until! > Date.now() ? id : undefined
   }
   const claim = () => local.set(name, `${me} ${Date.now() + LEASE}`)
+  // A renewal comes late in a hidden tab (timers are throttled): by then another tab may hold the lease, and keeps it
+  const renew = () => holder() == me && claim()
   const release = () => holder() == me && local.remove(name)
   // A page that leaves mid-send must not make the next one wait out the lease.
   addEventListener('pagehide', release)
@@ -30,11 +37,11 @@ export function createLock(name: string, local: Local, locks = typeof navigator 
     // Two tabs may claim at once; the last write wins. Wait for it to land, then look.
     await new Promise((resolve) => setTimeout(resolve, SETTLE))
     if (holder() != me) return undefined
-    const renew = setInterval(claim, LEASE / 3)
+    const renewing = setInterval(renew, LEASE / 3)
     try {
       return await fn()
     } finally {
-      clearInterval(renew)
+      clearInterval(renewing)
       release()
     }
   }

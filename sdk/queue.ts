@@ -7,6 +7,7 @@
 // only the records it does not know: those of earlier pages and other tabs.
 // A batch holds messages of one context, which it carries once (the collector
 // applies a batch's context to each of its messages).
+import { uuidv7 } from './id'
 import type { Lock } from './lock'
 import { decode, encode, RECORD, type Entry } from './log'
 import { readJson, type Local, type Store } from './storage'
@@ -138,15 +139,17 @@ export function createQueue(o: QueueOptions) {
     const entries = writes.filter((e) => !e.done)
     writes = []
     if (!entries.length) return
-    const chunks: Entry[][] = []
-    for (let i = 0; i < entries.length; i += RECORD) chunks.push(entries.slice(i, i + RECORD))
+    // Keyed by a new id, not its first message's: a message another tab left in localStorage is
+    // written again by the page that takes it, and must not overwrite that tab's record.
+    const chunks: [string, Entry[]][] = []
+    for (let i = 0; i < entries.length; i += RECORD) chunks.push([uuidv7(), entries.slice(i, i + RECORD)])
     persisted = Promise.all([
       persisted,
-      o.store.setMany(chunks.map((chunk) => [chunk[0]!.id, encode(chunk)])).then(
+      o.store.setMany(chunks.map(([key, chunk]) => [key, encode(chunk)])).then(
         () => {
           const gone: string[] = []
-          for (const chunk of chunks) {
-            const record = { key: chunk[0]!.id, left: 0 }
+          for (const [key, chunk] of chunks) {
+            const record = { key, left: 0 }
             for (const e of chunk) if (!e.done) (e.record = record).left++
             if (!record.left) gone.push(record.key) // all sent (keepalive) or dropped while the write was under way
           }
@@ -237,17 +240,24 @@ export function createQueue(o: QueueOptions) {
     if (!unknown.length) return
     const values = await o.store.getMany(unknown)
     const live = memory.filter((e) => !e.done)
-    const ids = new Set(live.map((e) => e.id))
+    const held = new Map(live.map((e) => [e.id, e]))
     const joined: Entry[] = []
+    /** Records of messages all held here and stored in this page's own records (taken over from localStorage): copies. */
+    const copies: string[] = []
     unknown.forEach((key, i) => {
       const record = { key, left: 0 }
-      for (const e of decode(values[i]))
-        if (!ids.has(e.id)) {
+      let unstored = 0
+      for (const e of decode(values[i])) {
+        const mine = held.get(e.id)
+        if (!mine) {
           ;(e.record = record).left++
           e.joined = true
           joined.push(e)
-        }
+        } else if (!mine.record) unstored++
+      }
+      if (!record.left && !unstored) copies.push(key)
     })
+    if (copies[0]) await o.store.delMany(copies).catch(ignore)
     waiting += joined.length
     memory = [...live, ...joined].sort(byId)
   }
@@ -269,10 +279,12 @@ export function createQueue(o: QueueOptions) {
       const batch = take(items, start, limit)
       const outcome = await send(batch)
       if (outcome.ok) start += batch.length
-      else if (outcome.status != 413) return fail(outcome)
-      else if (batch.length > 1) limit = overhead + byteLength(batch[0]!.context) + batch.reduce((size, e) => size + byteLength(e.json) + 1, 0) / 2
+      // Halved: too large (413), timed out on a slow link (408), or refused whole (a 400 that names no message),
+      // down to the one message the collector refuses for good, which goes; one that times out is retried.
+      else if (![400, 408, 413].includes(outcome.status) || (outcome.status == 408 && !batch[1])) return fail(outcome)
+      else if (batch[1]) limit = overhead + byteLength(batch[0]!.context) + batch.reduce((size, e) => size + byteLength(e.json) + 1, 0) / 2
       else {
-        await settle(batch, [{ index: 0, message: 'too large' }], 0)
+        await settle(batch, [{ index: 0, message: `refused (HTTP ${outcome.status})` }], 0)
         start++
       }
     }

@@ -66,7 +66,11 @@ function check(call: string, what: string, value: unknown, optional = false) {
 
 /** Traits are merged as the collector merges them: a later call overrides the keys it names. */
 function merge(local: Local, key: string, traits: Properties | undefined) {
-  if (traits) local.set(key, JSON.stringify({ ...readJson<Properties>(local, key), ...traits }))
+  try {
+    if (traits) local.set(key, JSON.stringify({ ...readJson<Properties>(local, key), ...traits }))
+  } catch {
+    // traits that do not serialize (a cycle, a BigInt): send() warns of them, and nothing throws into the page
+  }
 }
 
 export function createClient(options: Options): Client {
@@ -89,8 +93,9 @@ export function createClient(options: Options): Client {
     warn,
   })
   const session = createSession(local, now)
-  /** The person changed (another user, reset, opt-out): their traits go, and their survey closes. */
+  /** The person changed (another user, reset, opt-out): their engaged time is theirs, their traits go, and their survey closes. */
   const forgetPerson = () => {
+    engagement?.flush()
     for (const key of [TRAITS, GROUP_TRAITS, GROUP]) local.remove(key)
     surveys?.close()
   }

@@ -6,7 +6,7 @@ import type { ErrorResponse, Rejection } from './wire'
 export type Outcome =
   /** Stored; `rejected` lists the messages the collector refused by index (a 400). */
   | { ok: true; rejected: Rejection[] }
-  /** Nothing stored. `status` 0 is a network error; `retryAfter` is in ms. */
+  /** Nothing stored. `status` 0 is a network error, 408 our own timeout; `retryAfter` is in ms. */
   | { ok: false; status: number; retryAfter?: number }
 
 /** Routine sends give up after this long, so a collector that never answers cannot hold the send lock forever. */
@@ -22,9 +22,9 @@ export async function post(url: string, body: string, keepalive = false): Promis
       credentials: 'omit',
       signal: keepalive ? undefined : AbortSignal.timeout?.(TIMEOUT),
     })
-  } catch {
-    // offline, refused, CORS, timed out, or a keepalive request over the quota: all look alike
-    return { ok: false, status: 0 }
+  } catch (error) {
+    // offline, refused, CORS, or a keepalive request over the quota: all look alike; a timeout says the body may be too slow to send
+    return { ok: false, status: (error as Error)?.name == 'TimeoutError' ? 408 : 0 }
   }
   if (response.ok) return { ok: true, rejected: [] }
   if (response.status == 400) {

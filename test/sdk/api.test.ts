@@ -69,6 +69,17 @@ test('never throws into the page for what it cannot send, and warns once in debu
   expect(warn.mock.calls[0]![0]).toMatch(/Ignoring track: .*circular/i)
 })
 
+test('identify and group never throw into the page for traits that do not serialize', async () => {
+  const c = client()
+  const cycle: Record<string, unknown> = { name: 'Ann' }
+  cycle.self = cycle
+  expect(() => c.identify('ann', cycle)).not.toThrow()
+  expect(() => c.group('acme', { seats: 10n })).not.toThrow()
+  c.track('after')
+  await c.flush()
+  expect(collector.tracked().map((m) => [m.event, m.userId])).toEqual([['after', 'ann']])
+})
+
 test('the host may end with a slash', async () => {
   const c = client({ host: `${host}/` })
   c.track('a')

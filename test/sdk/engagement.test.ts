@@ -59,6 +59,34 @@ test('does not count time while the page is hidden', async () => {
   expect(await report()).toEqual([5_000]) // the 30 s window ran out while hidden
 })
 
+test('the minute’s report is not an interaction: 30 s after the last real one, counting stops', async () => {
+  const report = await engaged()
+  input()
+  await seconds(50)
+  input() // engaged until 80 s
+  await seconds(150)
+  // 0 to 30 s and 50 to 60 s at the minute, then 60 to 80 s: 60 s, where the minute's report used to count 30 s more
+  expect((await report()).map(Number).sort((a, b) => b - a)).toEqual([40_000, 20_000])
+})
+
+test('what a signed-in person was engaged goes out as theirs before another user signs in, or reset() (logout)', async () => {
+  const c = client({ engagement: true })
+  c.identify('alice')
+  input()
+  await seconds(20)
+  c.identify('bob') // another user in this browser
+  input()
+  await seconds(10)
+  c.reset()
+  vi.useRealTimers()
+  await c.flush()
+  const engagement = collector.tracked().filter((m) => m.event == '$engagement')
+  expect(engagement.map((m) => [m.properties!.engagedMs, m.userId])).toEqual([
+    [20_000, 'alice'],
+    [10_000, 'bob'],
+  ])
+})
+
 test('reports at most once a minute while the user keeps interacting', async () => {
   const report = await engaged()
   for (let s = 0; s < 150; s += 5) {

@@ -37,3 +37,28 @@ test('uses the Web Locks API where it exists', async () => {
   expect(await createLock('northstar:send', localStore(), locks)(async () => 'sent')).toBe('sent')
   expect(names).toEqual(['northstar:send'])
 })
+
+test('falls back to the lease where Web Locks exist but refuse the page (an opaque origin: a sandboxed iframe)', async () => {
+  const refused = { request: () => Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError')) } as unknown as LockManager
+  const a = createLock('northstar:send', localStore(), refused)
+  const b = createLock('northstar:send', localStore(), refused)
+  const results = await Promise.all([a(async () => (await sleep(100), 'a')), b(async () => (await sleep(100), 'b'))])
+  expect(results.filter(Boolean)).toHaveLength(1)
+  const failing = { request: () => Promise.reject(new Error('some other failure')) } as unknown as LockManager
+  await expect(createLock('northstar:send', localStore(), failing)(async () => 'sent')).rejects.toThrow('some other failure')
+})
+
+test('a late renewal does not take back a lease another tab holds by then', async () => {
+  const a = createLock('northstar:send', localStore(), undefined)
+  const seen: (string | null)[] = []
+  const sent = a(async () => {
+    localStorage.setItem('northstar:send', `other-tab ${Date.now() + 60_000}`) // a's lease ran out while its timers were throttled
+    await sleep(3500) // a renewal falls due (every 10 s / 3)
+    seen.push(localStorage.getItem('northstar:send'))
+    return 'sent'
+  })
+  expect(await sent).toBe('sent')
+  expect(seen[0]).toMatch(/^other-tab /)
+  expect(localStorage.getItem('northstar:send')).toMatch(/^other-tab /) // nor released
+  localStorage.removeItem('northstar:send')
+}, 10_000)

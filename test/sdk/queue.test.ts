@@ -172,6 +172,34 @@ describe('retries', () => {
     await vi.waitFor(() => expect(events()).toEqual(['a', 'a', 'b']))
   })
 
+  test('halves a batch the collector refuses whole (a 400 naming no message), down to the one message it refuses, which goes', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const refuse = (body: { batch: { event?: string }[] }) =>
+      body.batch.some((m) => m.event == 'bad') ? status(400)() : HttpResponse.json({})
+    for (let i = 0; i < 8; i++) collector.answer(refuse)
+    const c = client({ flushAt: 100 })
+    for (const e of ['a', 'b', 'bad', 'c']) c.track(e)
+    expect(await c.flush()).toEqual({})
+    expect(collector.batches.map((b) => b.batch.map((m) => m.event))).toEqual([['a', 'b', 'bad', 'c'], ['a', 'b'], ['bad'], ['c']])
+    expect(await c.flush()).toEqual({}) // nothing left: the refused one is gone, not retried for ever
+    expect(collector.batches).toHaveLength(4)
+  })
+
+  test('halves a batch whose send timed out (a slow link), and retries a single message that times out', async () => {
+    const post = vi.spyOn(globalThis, 'fetch')
+    const timeout = () => Promise.reject(new DOMException('The operation timed out.', 'TimeoutError'))
+    post.mockImplementationOnce(timeout).mockImplementationOnce(timeout)
+    const c = client({ flushAt: 100 })
+    for (let i = 0; i < 4; i++) c.track(`e${i}`)
+    expect(await c.flush()).toEqual({}) // 4 timed out, 2 timed out, then 2 and 2 and the other 2... sent
+    expect(events()).toEqual(['e0', 'e1', 'e2', 'e3'])
+    collector.reset()
+    post.mockImplementationOnce(timeout)
+    c.track('alone')
+    expect(await c.flush()).toEqual({ error: 'HTTP 408' })
+    await vi.waitFor(() => expect(events()).toEqual(['alone']), { timeout: 3000 })
+  })
+
   test('halves a batch the collector finds too large (413)', async () => {
     collector.answer(status(413), status(413))
     const c = client({ flushAt: 100 })
@@ -222,6 +250,18 @@ describe('durability', () => {
     expect(new Set(messages.map((m) => m.anonymousId)).size).toBe(1)
     expect(new Set(messages.map((m) => m.context?.sessionId)).size).toBe(1)
     expect(messages.at(-1)!.userId).toBe('ann')
+  })
+
+  test('sends where Web Locks exist but refuse the page (a sandboxed iframe), under the lease instead', async () => {
+    let requests = 0
+    const locks = { request: () => (requests++, Promise.reject(new DOMException('Access to the Locks API is denied in this context.', 'SecurityError'))) }
+    stubNavigator({ locks })
+    const c = client({ flushAt: 2 })
+    c.track('a')
+    c.track('b')
+    await vi.waitFor(() => expect(events()).toEqual(['a', 'b']))
+    vi.unstubAllGlobals()
+    expect(requests).toBeLessThan(5)
   })
 
   test('keeps working in memory when IndexedDB is missing', async () => {
@@ -299,7 +339,7 @@ describe('records', () => {
     await c.flush()
   })
 
-  test(`stores up to ${RECORD} messages a record, keyed by the first, and deletes a record once all its messages are delivered, across batches`, async () => {
+  test(`stores up to ${RECORD} messages a record, keyed by a UUIDv7 of its own, and deletes a record once all its messages are delivered, across batches`, async () => {
     const map = new Map<string, string>()
     collector.answer(() => HttpResponse.json({}), networkError())
     const c = client({ store: memoryStore(map), flushAt: 10_000 })
@@ -308,10 +348,55 @@ describe('records', () => {
     await c.flush()
     const [first] = collector.batches.map((b) => b.batch)
     expect(first!.length).toBeGreaterThan(RECORD) // all of the first record, part of the second
-    expect([...map.keys()]).toEqual([collector.tracked()[RECORD]!.messageId]) // the second record, keyed by its first message
+    const [key, ...more] = [...map.keys()] // the second record
+    expect(more).toEqual([])
+    expect(key).toMatch(/^[\da-f]{8}-[\da-f]{4}-7/)
+    expect(key! > collector.tracked().at(-1)!.messageId).toBe(true) // made after its messages: records sort by time
+    expect(map.get(key!)).toContain(collector.tracked()[RECORD]!.messageId)
     await c.flush()
     expect(map.size).toBe(0)
     expect(collector.batches.at(-1)!.batch.map((m) => m.properties!.i)).toEqual([...Array(total).keys()].slice(first!.length))
+  })
+
+  /** Tab a tracks a1 on a click that opens a new tab, and hides before IndexedDB has stored it: a1 is kept in localStorage too. */
+  async function hiddenBeforeItsWrite(map: Map<string, string>) {
+    let land!: () => void
+    const landed = new Promise<void>((resolve) => (land = resolve))
+    const late: Store = { ...memoryStore(map), setMany: async (items) => (await landed, memoryStore(map).setMany(items)) }
+    const a = client({ store: late, flushAt: 100 })
+    a.track('a1')
+    stubNavigator({ sendBeacon: () => false })
+    dispatchEvent(new Event('pagehide'))
+    vi.unstubAllGlobals()
+    return { a, land }
+  }
+
+  test('a page that takes over what another tab left in localStorage does not overwrite that tab’s record', async () => {
+    const map = new Map<string, string>()
+    const { a, land } = await hiddenBeforeItsWrite(map)
+    land() // then its write lands after all
+    await vi.waitFor(() => expect(map.size).toBe(1))
+    const b = client({ store: memoryStore(map), flushAt: 100 }) // the new tab takes a1 from localStorage
+    b.track('b1')
+    await a.flush() // delivers a1 and deletes its record
+    await b.flush()
+    await b.flush()
+    expect(new Set(events())).toEqual(new Set(['a1', 'b1']))
+    expect(map.size).toBe(0)
+  })
+
+  test('a record whose messages this page took over from localStorage and stored itself is deleted as a copy, not sent again', async () => {
+    const map = new Map<string, string>()
+    const { a, land } = await hiddenBeforeItsWrite(map)
+    a.shutdown() // that tab is gone: its record stays
+    land()
+    await vi.waitFor(() => expect(map.size).toBe(1))
+    const b = client({ store: memoryStore(map), flushAt: 100 }) // takes a1 from localStorage, in a record of its own
+    b.track('b1')
+    await b.flush()
+    await b.flush()
+    expect(events()).toEqual(['a1', 'b1'])
+    expect(map.size).toBe(0)
   })
 
   test('leaves out of its record a message dropped while the record was being written', async () => {
