@@ -38,9 +38,8 @@ export interface FlushResult {
 const MAX_BATCH = 500 * 1024
 /** Browsers share this budget among the bodies of all keepalive requests in flight (Fetch standard, 4.5). */
 const KEEPALIVE_QUOTA = 65_536
-const DROPPED = 'northstar:dropped'
-/** Messages not yet in IndexedDB when the page hid: an unload aborts IndexedDB's write, never localStorage's. */
-const PENDING = 'northstar:pending'
+/** Where 0.x kept messages not yet in IndexedDB when the page hid: read once more, then gone. */
+const OLD_PENDING = 'northstar:pending'
 /** localStorage shares about 5 MB with the host page: keep only this much. */
 const PENDING_MAX = 256 * 1024
 const NO_STORE = 'IndexedDB unavailable or full: messages kept in memory'
@@ -60,6 +59,13 @@ const byId = (a: Entry, b: Entry) => (a.id < b.id ? -1 : 1)
 const ignore = () => {}
 
 export function createQueue(o: QueueOptions) {
+  // Another project on this origin (or another app on localhost:3000 in development) has its own records and
+  // counts: this one's are never sent under its key. Records of 0.x name no project: whoever reads them first sends them.
+  const ns = o.writeKey
+  const DROPPED = `northstar:dropped:${ns}`
+  /** Messages not yet in IndexedDB when the page hid: an unload aborts IndexedDB's write, never localStorage's. */
+  const PENDING = `northstar:pending:${ns}`
+  const mine = (key: string) => key.startsWith(`${ns}:`) || !key.includes(':')
   /**
    * Messages not yet confirmed, oldest first (ids are UUIDv7, so they sort by time), and some
    * done ones, swept out each round. An array, not a Map by id: a Map hashes every new id,
@@ -88,14 +94,16 @@ export function createQueue(o: QueueOptions) {
 
   const backlog = () => waiting - inKeepalive
   const overhead = byteLength(envelope([], 1e9)) + 1
-  const pending = () => readJson<[string, string, string?][]>(o.local, PENDING) ?? []
+  const pending = (key = PENDING) => readJson<[string, string, string?][]>(o.local, key) ?? []
 
   // What an earlier page could only save in localStorage goes to IndexedDB now.
-  for (const [id, json, context = ''] of pending()) push(id, json, context)
-  o.local.remove(PENDING)
+  for (const key of [OLD_PENDING, PENDING]) {
+    for (const [id, json, context = ''] of pending(key)) push(id, json, context)
+    o.local.remove(key)
+  }
   if (waiting) schedule(0)
   // Whatever earlier pages (or tabs) left behind is read and sent by the first round.
-  o.store.keys().then((keys) => keys.length && schedule(0), () => o.warn(NO_STORE))
+  o.store.keys().then((keys) => keys.some(mine) && schedule(0), () => o.warn(NO_STORE))
 
   /** The body of a batch: its messages share the first one's context (take() sees to it). */
   function envelope(batch: Entry[], reported: number): string {
@@ -142,7 +150,7 @@ export function createQueue(o: QueueOptions) {
     // Keyed by a new id, not its first message's: a message another tab left in localStorage is
     // written again by the page that takes it, and must not overwrite that tab's record.
     const chunks: [string, Entry[]][] = []
-    for (let i = 0; i < entries.length; i += RECORD) chunks.push([uuidv7(), entries.slice(i, i + RECORD)])
+    for (let i = 0; i < entries.length; i += RECORD) chunks.push([`${ns}:${uuidv7()}`, entries.slice(i, i + RECORD)])
     persisted = Promise.all([
       persisted,
       o.store.setMany(chunks.map(([key, chunk]) => [key, encode(chunk)])).then(
@@ -226,7 +234,7 @@ export function createQueue(o: QueueOptions) {
 
   /** Joins the records this page does not know (earlier pages', other tabs') to memory; forgets those another tab delivered. */
   async function sync() {
-    const keys = await o.store.keys()
+    const keys = (await o.store.keys()).filter(mine)
     const present = new Set(keys)
     const known = new Set<string>()
     const delivered: Entry[] = [] // by another tab, which read their record, sent it and deleted it

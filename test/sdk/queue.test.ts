@@ -21,6 +21,8 @@ const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout
 const stubNavigator = (props: object) =>
   vi.stubGlobal('navigator', Object.create(navigator, Object.fromEntries(Object.entries(props).map(([k, value]) => [k, { value }]))))
 const events = () => collector.tracked().map((m) => m.event)
+/** What a page could only keep in localStorage when it hid (sdk/queue.ts: PENDING, per project), or null. */
+const pendingSpill = () => Object.keys(localStorage).filter((key) => key.startsWith('northstar:pending')).map((key) => localStorage.getItem(key)).join('\n') || null
 
 describe('batching', () => {
   test('sends a batch as soon as flushAt messages wait', async () => {
@@ -350,7 +352,7 @@ describe('records', () => {
     expect(first!.length).toBeGreaterThan(RECORD) // all of the first record, part of the second
     const [key, ...more] = [...map.keys()] // the second record
     expect(more).toEqual([])
-    expect(key).toMatch(/^[\da-f]{8}-[\da-f]{4}-7/)
+    expect(key).toMatch(/^wk_test:[\da-f]{8}-[\da-f]{4}-7/) // the project's write key, then a UUIDv7
     expect(key! > collector.tracked().at(-1)!.messageId).toBe(true) // made after its messages: records sort by time
     expect(map.get(key!)).toContain(collector.tracked()[RECORD]!.messageId)
     await c.flush()
@@ -444,6 +446,39 @@ describe('records', () => {
     client({ store: memoryStore(map) })
     await vi.waitFor(() => expect(collector.tracked().map((m) => [m.event, m.context?.sessionId])).toEqual([['old', 's0']]))
     expect(collector.batches[0]!.context).toBeUndefined()
+  })
+})
+
+describe('projects on one origin', () => {
+  test('a project sends only its own stored messages, never another project’s under its key', async () => {
+    const map = new Map<string, string>()
+    collector.answer(networkError(), networkError())
+    const one = client({ store: memoryStore(map), writeKey: 'wk_one' })
+    one.track('of one')
+    await one.flush() // fails: left in the store
+    const two = client({ store: memoryStore(map), writeKey: 'wk_two' })
+    two.track('of two')
+    await two.flush() // fails too
+    one.shutdown()
+    two.shutdown()
+    collector.reset()
+    const next = client({ store: memoryStore(map), writeKey: 'wk_two' }) // the next page is project two's
+    await next.flush()
+    expect(collector.batches.map((b) => [b.writeKey, b.batch.map((m) => m.event)])).toEqual([['wk_two', ['of two']]])
+    expect([...map.values()].join()).toContain('of one') // kept for project one's next page
+  })
+
+  test('still sends what 0.x stored, which names no project', async () => {
+    const map = new Map([['0192b000-0000-7000-8000-000000000000', '{"sessionId":"s0"}\n{"type":"track","messageId":"m-0x","anonymousId":"x","event":"older"}']])
+    client({ store: memoryStore(map), writeKey: 'wk_any' })
+    await vi.waitFor(() => expect(events()).toEqual(['older']))
+  })
+
+  test('still sends what 0.x kept in localStorage when its page hid', async () => {
+    localStorage.setItem('northstar:pending', JSON.stringify([['m-spill', '{"type":"track","messageId":"m-spill","anonymousId":"x","event":"spilled"}', '{}']]))
+    client()
+    await vi.waitFor(() => expect(events()).toEqual(['spilled']))
+    expect(localStorage.getItem('northstar:pending')).toBeNull()
   })
 })
 
@@ -593,7 +628,7 @@ describe('privacy', () => {
     const next = client({ store: memoryStore(map) })
     await next.flush()
     expect(collector.batches).toEqual([])
-    expect(localStorage.getItem('northstar:pending')).toBeNull()
+    expect(pendingSpill()).toBeNull()
     expect(map.size).toBe(0)
     next.optIn()
   })
@@ -656,10 +691,10 @@ describe('unload', () => {
     dispatchEvent(new Event('pagehide'))
     a.shutdown()
     vi.unstubAllGlobals()
-    expect(localStorage.getItem('northstar:pending')).toContain('clicked a link out')
+    expect(pendingSpill()).toContain('clicked a link out')
     const b = client()
     await vi.waitFor(() => expect(events()).toEqual(['clicked a link out']))
-    expect(localStorage.getItem('northstar:pending')).toBeNull()
+    expect(pendingSpill()).toBeNull()
     await b.flush()
   })
 })
