@@ -28,11 +28,14 @@ function leaseLock(name: string, local: Local): Lock {
   // A renewal comes late in a hidden tab (timers are throttled): by then another tab may hold the lease, and keeps it
   const renew = () => holder() == me && claim()
   const release = () => holder() == me && local.remove(name)
-  // A page that leaves mid-send must not make the next one wait out the lease.
-  addEventListener('pagehide', release)
+  // A page that leaves mid-send must not make the next one wait out the lease, nor claim it again on its way
+  // out (a send queued behind the one the unload ended): it would never release it.
+  let gone = false
+  addEventListener('pagehide', () => ((gone = true), release()))
+  addEventListener('pageshow', () => (gone = false)) // back from the back/forward cache
 
   return async (fn) => {
-    if ((holder() || me) != me) return undefined
+    if (gone || (holder() || me) != me) return undefined
     claim()
     // Two tabs may claim at once; the last write wins. Wait for it to land, then look.
     await new Promise((resolve) => setTimeout(resolve, SETTLE))

@@ -200,8 +200,8 @@ test('delivers every event exactly once after dedup in a non-secure context, wit
     randomUUID: 'undefined',
   })
 
-  // The localStorage lease stands in for the lock, also across a navigation that leaves it behind
-  // (the page that held it never releases it: the next page waits for it to lapse).
+  // The localStorage lease stands in for the lock, also across a navigation in the middle of a send: the
+  // page that held it releases it on pagehide and claims it no more (sdk/lock.ts), so the next page need not wait it out.
   await track(page, 'Insecure', 0, TOTAL / 2)
   await until(() => receiver.inFlight > 0, 'a batch in flight to navigate away from')
   await page.goto(`${host}/next.html`)

@@ -62,3 +62,19 @@ test('a late renewal does not take back a lease another tab holds by then', asyn
   expect(localStorage.getItem('northstar:send')).toMatch(/^other-tab /) // nor released
   localStorage.removeItem('northstar:send')
 }, 10_000)
+
+test('a page on its way out claims the lease no more, and releases it; back from the back/forward cache, it may again', async () => {
+  const lock = createLock('northstar:send', localStore(), undefined)
+  let finish!: () => void
+  const sending = lock(() => new Promise<string>((resolve) => (finish = () => resolve('first'))))
+  await sleep(100)
+  expect(localStorage.getItem('northstar:send')).not.toBeNull()
+  dispatchEvent(new PageTransitionEvent('pagehide'))
+  expect(localStorage.getItem('northstar:send')).toBeNull()
+  expect(await lock(async () => 'queued behind the send the unload ended')).toBeUndefined()
+  expect(localStorage.getItem('northstar:send')).toBeNull()
+  finish()
+  await sending
+  dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
+  expect(await lock(async () => 'sent')).toBe('sent')
+})

@@ -583,6 +583,7 @@ describe('hiding', () => {
     expect(byteLength(body)).toBeLessThanOrEqual(65_536)
     expect(JSON.parse(body).batch.length).toBeGreaterThan(40)
     vi.unstubAllGlobals()
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })) // the page comes back (back/forward cache)
     await c.flush() // a beacon is never confirmed: everything is still sent
     expect(collector.tracked()).toHaveLength(100)
   })
