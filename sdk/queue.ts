@@ -256,12 +256,12 @@ export function createQueue(o: QueueOptions) {
       const record = { key, left: 0 }
       let unstored = 0
       for (const e of decode(values[i])) {
-        const mine = held.get(e.id)
-        if (!mine) {
+        const own = held.get(e.id)
+        if (!own) {
           ;(e.record = record).left++
           e.joined = true
           joined.push(e)
-        } else if (!mine.record) unstored++
+        } else if (!own.record) unstored++
       }
       if (!record.left && !unstored) copies.push(key)
     })
@@ -373,7 +373,7 @@ export function createQueue(o: QueueOptions) {
     stopped = true
   }
 
-  /** Opt-out: forget everything, here and in the store. */
+  /** Opt-out, or tracking blocked: forget everything of this project, here and in the store. */
   function clear() {
     clearTimeout(timer)
     timer = undefined
@@ -385,7 +385,7 @@ export function createQueue(o: QueueOptions) {
     dropped = 0
     o.local.remove(DROPPED)
     o.local.remove(PENDING)
-    persisted = Promise.all([persisted, o.store.clear().catch(ignore)])
+    persisted = Promise.all([persisted, o.store.keys().then((keys) => o.store.delMany(keys.filter(mine))).catch(ignore)])
   }
 
   return { push, flush, flushOnHide, clear, stop }

@@ -11,7 +11,6 @@ export interface Store {
   keys(): Promise<string[]>
   /** The values of `keys`, in their order (undefined where one is gone). */
   getMany(keys: string[]): Promise<unknown[]>
-  clear(): Promise<void>
 }
 
 /** Small synchronous key-value state: identity, session, leases. */
@@ -33,7 +32,6 @@ export function idbStore(): Store {
   return {
     setMany: async (items) => write((s) => items.forEach(([key, value]) => s.put(value, key))),
     delMany: async (keys) => write((s) => keys.forEach((key) => s.delete(key))),
-    clear: async () => write((s) => s.clear()),
     keys: async () => store('readonly', (s) => promisifyRequest(s.getAllKeys() as IDBRequest<string[]>)),
     getMany: async (keys) => store('readonly', (s) => Promise.all(keys.map((key) => promisifyRequest(s.get(key))))),
   }
@@ -45,7 +43,6 @@ export function memoryStore(map = new Map<string, string>()): Store {
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
     keys: async () => [...map.keys()].sort(),
     getMany: async (keys) => keys.map((key) => map.get(key)),
-    clear: async () => map.clear(),
   }
 }
 

@@ -468,6 +468,24 @@ describe('projects on one origin', () => {
     expect([...map.values()].join()).toContain('of one') // kept for project one's next page
   })
 
+  test('a project that honours Do Not Track forgets only its own stored messages, not another project’s', async () => {
+    const map = new Map<string, string>()
+    collector.answer(networkError(), networkError())
+    for (const writeKey of ['wk_one', 'wk_two']) {
+      const c = client({ store: memoryStore(map), writeKey })
+      c.track(`of ${writeKey}`)
+      await c.flush() // fails: left in the store
+      c.shutdown()
+    }
+    collector.reset()
+    stubNavigator({ doNotTrack: '1' })
+    const blocked = client({ store: memoryStore(map), writeKey: 'wk_one', respectDoNotTrack: true })
+    await blocked.flush()
+    vi.unstubAllGlobals()
+    expect([...map.keys()].map((key) => key.split(':')[0])).toEqual(['wk_two'])
+    expect(collector.batches).toEqual([])
+  })
+
   test('still sends what 0.x stored, which names no project', async () => {
     const map = new Map([['0192b000-0000-7000-8000-000000000000', '{"sessionId":"s0"}\n{"type":"track","messageId":"m-0x","anonymousId":"x","event":"older"}']])
     client({ store: memoryStore(map), writeKey: 'wk_any' })
