@@ -11,33 +11,33 @@ import { ofActors } from './rows'
 import type { Tables } from './schema'
 
 interface Person {
+  projectId: string
   userId: string
   /** `u:<userId>` and the anonymous actors linked to it now. */
   actors: string[]
-  /** The receipt numbers of messages that others sent signed in on those actors. */
-  others: number[]
-  /** Devices linked to someone else now, and the receipt numbers of what this person sent there. */
-  lent: { actors: string[]; seqs: number[] }
 }
 
 async function personOf(db: Kysely<Tables>, projectId: string, userId: string): Promise<Person> {
   const linked = await db.selectFrom('actors').select('actor').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
-  const actors = [`u:${userId}`, ...linked.map((a) => a.actor)]
-  const signed = db.selectFrom('events').select(['actor', 'seq']).where('project_id', '=', projectId)
-  const others = await signed.where('actor', 'in', actors).where('user_id', '!=', userId).execute()
-  // no index leads there: erasure and export are rare, and a scan of the project's events is what they cost
-  const lent = await signed.where('user_id', '=', userId).where('actor', 'not in', actors).execute()
-  return { userId, actors, others: others.map((e) => e.seq), lent: { actors: [...new Set(lent.map((e) => e.actor))], seqs: lent.map((e) => e.seq) } }
+  return { projectId, userId, actors: [`u:${userId}`, ...linked.map((a) => a.actor)] }
 }
 
-const among = (column: string, values: (string | number)[]) => (values.length ? sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})` : sql<SqlBool>`1 = 0`)
+/**
+ * The receipt numbers (seq) of messages signed by another user on the person's actors (`others`), or by the
+ * person on a device linked to someone else now (`lent`): subqueries, since a busy shared device has many.
+ * Nothing leads to the second by an index: erasure and export are rare, and a scan of the project's events is what they cost.
+ */
+const signed = (p: Person, whose: 'others' | 'lent', column: 'seq' | 'actor' = 'seq') =>
+  sql`(select ${sql.ref(column)} from events where project_id = ${p.projectId} and ${
+    whose == 'others' ? sql`actor in (${sql.join(p.actors)}) and user_id <> ${p.userId}` : sql`user_id = ${p.userId} and actor not in (${sql.join(p.actors)})`
+  })`
 
 /** The person's events: signed with their userId, or unsigned on their actors. */
-const theirEvents = (p: Person): Expression<SqlBool> => sql`(user_id = ${p.userId} or (user_id is null and ${among('actor', p.actors)}))`
+const theirEvents = (p: Person): Expression<SqlBool> => sql`(user_id = ${p.userId} or (user_id is null and actor in (${sql.join(p.actors)})))`
 
-/** The person's rows of traits or memberships (latest per key, with the receipt number of the message that wrote it): by their actors' messages but others', or by theirs on a lent device. */
+/** The person's rows of traits or memberships (latest per key, with the seq of the message that wrote it): by their actors' messages but others', or by theirs on a lent device. */
 const theirs = (p: Person, column: 'actor' | 'subject'): Expression<SqlBool> =>
-  sql`((${among(column, p.actors)} and not ${among('seq', p.others)}) or (${among(column, p.lent.actors)} and ${among('seq', p.lent.seqs)}))`
+  sql`((${sql.ref(column)} in (${sql.join(p.actors)}) and seq not in ${signed(p, 'others')}) or (${sql.ref(column)} in ${signed(p, 'lent', 'actor')} and seq in ${signed(p, 'lent')}))`
 
 export async function exportPerson(db: Db, projectId: string, userId: string) {
   const person = await personOf(db.kysely, projectId, userId)
@@ -67,13 +67,14 @@ export async function exportPerson(db: Db, projectId: string, userId: string) {
 export async function erasePerson(db: Db, projectId: string, userId: string): Promise<{ events: number; actors: number }> {
   return db.kysely.transaction().execute(async (trx) => {
     const person = await personOf(trx, projectId, userId)
-    const { actors, lent } = person
-    const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where(theirEvents(person)).executeTakeFirst()
+    const { actors } = person
+    // what names the person's messages by their seq goes before the events that tell which those are
     await trx.deleteFrom('memberships').where('project_id', '=', projectId).where(theirs(person, 'actor')).execute()
-    for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where(ofActors(table, projectId, actors)).execute()
     await trx.deleteFrom('traits').where('project_id', '=', projectId).where('kind', '=', 'person').where(theirs(person, 'subject')).execute()
     // what a lent device's person took over from their messages: its merged traits
-    if (lent.seqs.length) await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where('seq', 'in', lent.seqs).execute()
+    await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where(sql<SqlBool>`seq in ${signed(person, 'lent')}`).execute()
+    const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where(theirEvents(person)).executeTakeFirst()
+    for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where(ofActors(table, projectId, actors)).execute()
     // alerts name the person (`u:<id>`, or `u:<id>/<survey>` for answers) and quote their comments
     const subject = `u:${userId}`
     await trx
