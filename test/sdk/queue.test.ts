@@ -21,6 +21,14 @@ const fakeTimers = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout
 const stubNavigator = (props: object) =>
   vi.stubGlobal('navigator', Object.create(navigator, Object.fromEntries(Object.entries(props).map(([k, value]) => [k, { value }]))))
 const events = () => collector.tracked().map((m) => m.event)
+/** An earlier page tracked `event` and could not send it: it is left in `map`'s store for the next page. */
+async function leftByAnEarlierPage(map: Map<string, string>, event: string, options: Parameters<typeof client>[0] = {}) {
+  collector.answer(networkError())
+  const earlier = client({ store: memoryStore(map), ...options })
+  earlier.track(event)
+  await earlier.flush()
+  earlier.shutdown()
+}
 /** What a page could only keep in localStorage when it hid (sdk/queue.ts: PENDING, per project), or null. */
 const pendingSpill = () => Object.keys(localStorage).filter((key) => key.startsWith('northstar:pending')).map((key) => localStorage.getItem(key)).join('\n') || null
 
@@ -452,15 +460,8 @@ describe('records', () => {
 describe('projects on one origin', () => {
   test('a project sends only its own stored messages, never another project’s under its key', async () => {
     const map = new Map<string, string>()
-    collector.answer(networkError(), networkError())
-    const one = client({ store: memoryStore(map), writeKey: 'wk_one' })
-    one.track('of one')
-    await one.flush() // fails: left in the store
-    const two = client({ store: memoryStore(map), writeKey: 'wk_two' })
-    two.track('of two')
-    await two.flush() // fails too
-    one.shutdown()
-    two.shutdown()
+    await leftByAnEarlierPage(map, 'of one', { writeKey: 'wk_one' })
+    await leftByAnEarlierPage(map, 'of two', { writeKey: 'wk_two' })
     collector.reset()
     const next = client({ store: memoryStore(map), writeKey: 'wk_two' }) // the next page is project two's
     await next.flush()
@@ -470,13 +471,7 @@ describe('projects on one origin', () => {
 
   test('a project that honours Do Not Track forgets only its own stored messages, not another project’s', async () => {
     const map = new Map<string, string>()
-    collector.answer(networkError(), networkError())
-    for (const writeKey of ['wk_one', 'wk_two']) {
-      const c = client({ store: memoryStore(map), writeKey })
-      c.track(`of ${writeKey}`)
-      await c.flush() // fails: left in the store
-      c.shutdown()
-    }
+    for (const writeKey of ['wk_one', 'wk_two']) await leftByAnEarlierPage(map, `of ${writeKey}`, { writeKey })
     collector.reset()
     stubNavigator({ doNotTrack: '1' })
     const blocked = client({ store: memoryStore(map), writeKey: 'wk_one', respectDoNotTrack: true })
@@ -574,11 +569,7 @@ describe('hiding', () => {
 
   test('leaves what it read of other tabs’ and earlier pages’ records to the tab that holds the send lock', async () => {
     const map = new Map<string, string>()
-    collector.answer(networkError())
-    const earlier = client({ store: memoryStore(map) })
-    earlier.track('earlier page')
-    await earlier.flush() // fails: left in the store
-    earlier.shutdown()
+    await leftByAnEarlierPage(map, 'earlier page')
     collector.answer(networkError())
     const c = client({ store: memoryStore(map), flushAt: 100 })
     c.track('this page')
@@ -630,10 +621,7 @@ describe('privacy', () => {
 
   test('an opted-out browser sends nothing an earlier page left, stored or in localStorage', async () => {
     const map = new Map<string, string>()
-    collector.answer(networkError())
-    const earlier = client({ store: memoryStore(map) })
-    earlier.track('stored')
-    await earlier.flush() // fails: left in the store
+    await leftByAnEarlierPage(map, 'stored')
     const hanging: Store = { ...memoryStore(map), setMany: () => new Promise(() => {}) }
     const last = client({ store: hanging })
     last.track('in localStorage') // its write never lands: the unload keeps it in localStorage
@@ -641,7 +629,6 @@ describe('privacy', () => {
     dispatchEvent(new Event('pagehide'))
     vi.unstubAllGlobals()
     last.optOut()
-    earlier.shutdown()
     last.shutdown()
     collector.reset()
     const next = client({ store: memoryStore(map) })
@@ -669,11 +656,7 @@ describe('privacy', () => {
 
   test('sends nothing an earlier page left once the browser asks not to be tracked', async () => {
     const map = new Map<string, string>()
-    collector.answer(networkError())
-    const earlier = client({ store: memoryStore(map) })
-    earlier.track('before Do Not Track')
-    await earlier.flush()
-    earlier.shutdown()
+    await leftByAnEarlierPage(map, 'before Do Not Track')
     collector.reset()
     stubNavigator({ doNotTrack: '1' })
     const next = client({ store: memoryStore(map), respectDoNotTrack: true })
