@@ -14,6 +14,8 @@ export interface SurveyOptions extends Omit<MountOptions, 'on'> {
 
 interface Deps {
   url: string
+  /** The project's write key: another project on the site keeps its own survey state. */
+  writeKey: string
   local: Local
   options: SurveyOptions
   /** The widget chunk (sdk/widget.ts). */
@@ -38,7 +40,7 @@ const DAY = 864e5
 /** State this SDK wrote (traits, survey state): checked where it is read. */
 const get = (local: Local, key: string) => readJson<any>(local, `northstar:${key}`)
 
-export function createSurveys({ url, local, options, load, emit, warn, now, allowed }: Deps) {
+export function createSurveys({ url, writeKey, local, options, load, emit, warn, now, allowed }: Deps) {
   /** Undefined until GET /v1/surveys has answered. */
   let surveys: Survey[] | undefined
   /** A survey is waiting out its delay or on screen: never two at once. */
@@ -48,10 +50,14 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
   let stopped = false
   /** Counts close(): a widget that finishes loading after one is not mounted. */
   let closes = 0
-  const key = () => `surveys:${local.get('northstar:userId') || local.get('northstar:anonymousId')}`
+  const stateOf = (person: string | null) => `surveys:${writeKey}:${person}`
+  const anonymous = () => stateOf(local.get('northstar:anonymousId'))
+  const key = () => stateOf(local.get('northstar:userId') || local.get('northstar:anonymousId'))
   const valid = (state: State | null) => (state?.s && typeof state.s == 'object' ? state : null)
   // A visitor who signs in is the same person: until the user has a state of their own, the anonymous one holds.
-  const read = (): State => valid(get(local, key())) ?? valid(get(local, `surveys:${local.get('northstar:anonymousId')}`)) ?? { s: {} }
+  // (0.x kept it per person for the whole site: read once no state of this project's exists.)
+  const read = (): State =>
+    valid(get(local, key())) ?? valid(get(local, anonymous())) ?? valid(get(local, key().replace(`${writeKey}:`, ''))) ?? { s: {} }
   const save = (state: State) => local.set(`northstar:${key()}`, JSON.stringify(state))
   /** Not seen before, or seen (shown, dismissed or answered) longer ago than the recontact period allows. */
   const again = (s: Survey, at: number | undefined, t: number) => at == null || t - at >= (s.targeting?.recontactDays ?? Infinity) * DAY
@@ -70,6 +76,8 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     if ((match.exact != null && at(match.exact) != match.exact) || (match.prefix != null && !at(match.prefix).startsWith(match.prefix))) return false
     if (match.regex != null && !new RegExp(match.regex).test(href)) return false
     if ((g.sessions ?? 0) > (+local.get('northstar:sessions')! || 0)) return false
+    // an inline survey needs its place on this page; without it, the next survey may be due
+    if (s.display?.position == 'inline' && !document.querySelector(s.display.target!)) return false
     const traits = get(local, 'traits') ?? {}
     if (g.daysSinceSignup && t - (Date.parse(traits.createdAt) || firstVisit(local)) < g.daysSinceSignup * DAY) return false
     const equal = (want: object | undefined, have: Record<string, unknown>) => Object.entries(want ?? {}).every(([k, v]) => have[k] === v)
@@ -114,7 +122,7 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     const ticket = closes
     load()
       .then((widget) => {
-        if (!stopped && ticket == closes) unmount = widget.mount(s, { ...options, on: (e) => record(s, e) })
+        if (!stopped && ticket == closes && allowed()) unmount = widget.mount(s, { ...options, on: (e) => record(s, e) })
       })
       .catch((error) => {
         busy = false
@@ -122,7 +130,7 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
       })
   }
 
-  /** Takes the survey off the page, or stops one waiting out its delay: the person changed, or the client stopped. */
+  /** Takes the survey off the page, or stops one waiting out its delay, or one deferred until the surveys arrive: the person changed, or the client stopped. */
   function close() {
     closes++
     clearTimeout(timer)
@@ -144,8 +152,9 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
 
   /** After a tracked event, or with none after a page view or identify: shows the first survey that is due, after its delay. */
   function consider(event?: string, properties?: Properties) {
-    // An event tracked before the surveys arrive (at init, or replayed from the snippet) still counts.
-    if (!surveys) return void ready.then(() => consider(event, properties))
+    // An event tracked before the surveys arrive (at init, or replayed from the snippet) still counts, for the person who tracked it
+    const ticket = closes
+    if (!surveys) return void ready.then(() => ticket == closes && consider(event, properties))
     if (busy || stopped || !allowed()) return
     const dueNow = (s: Survey) => {
       try {
@@ -157,17 +166,28 @@ export function createSurveys({ url, local, options, load, emit, warn, now, allo
     const s = surveys.find(dueNow)
     if (!s) return
     busy = true
-    const person = key()
-    // Everything is checked again when the delay is over: another tab may have shown a survey,
-    // the page may have changed, or the person (reset, identify of another user).
+    // Everything is checked again when the delay is over: another tab may have shown a survey, or the
+    // page changed. A change of person (reset, another user, here or in another tab) closes, cancelling this.
     timer = setTimeout(() => {
       busy = false
-      if (!stopped && allowed() && key() == person && (!s.targeting?.delaySeconds || dueNow(s))) show(s)
+      if (!stopped && allowed() && (!s.targeting?.delaySeconds || dueNow(s))) show(s)
     }, (s.targeting?.delaySeconds ?? 0) * 1000)
   }
 
   return {
     consider,
+    /**
+     * Another user signs in, or the person resets: what the visitor saw before signing in was the signed-in
+     * user's, and stays theirs; the next user starts with nothing of it.
+     */
+    handover() {
+      const visitor = valid(get(local, anonymous()))
+      if (visitor) {
+        if (local.get('northstar:userId') && !valid(get(local, key()))) save(visitor)
+        local.remove(`northstar:${anonymous()}`)
+      }
+      close()
+    },
     /** Shows survey `id` now, whatever its targeting, unless it was answered and recontact does not allow it yet. */
     show: (id: string) =>
       ready.then(() => {

@@ -97,7 +97,7 @@ export function createClient(options: Options): Client {
   const forgetPerson = () => {
     engagement?.flush()
     for (const key of [TRAITS, GROUP_TRAITS, GROUP]) local.remove(key)
-    surveys?.close()
+    surveys?.handover()
   }
   const blocked = privacyBlocks(config)
 
@@ -118,7 +118,13 @@ export function createClient(options: Options): Client {
   }
   load()
   // identify, reset, opt-out or a new session in another tab applies here too
-  const onStorage = (e: StorageEvent) => e.key?.startsWith('northstar:') && (load(), session.reload())
+  const onStorage = (e: StorageEvent) => {
+    if (!e.key?.startsWith('northstar:')) return
+    load()
+    session.reload()
+    // another tab signed in, reset or opted out: this tab's survey was for someone else, or for no one
+    if (e.key == USER_ID || e.key == ANONYMOUS_ID || e.key == OPTED_OUT) surveys?.close()
+  }
 
   // track() runs in the host page's hot paths: what does not change between
   // events (the page, the context, the timestamp within a millisecond) is
@@ -221,9 +227,9 @@ export function createClient(options: Options): Client {
     },
     flush: () => queue.flush(),
     reset() {
+      forgetPerson()
       local.remove(USER_ID)
       local.remove(ANONYMOUS_ID)
-      forgetPerson()
       session.reset()
       load()
     },
@@ -257,6 +263,7 @@ export function createClient(options: Options): Client {
       ? undefined
       : createSurveys({
           url: `${config.host}/v1/surveys?writeKey=${encodeURIComponent(config.writeKey)}`,
+          writeKey: config.writeKey,
           local,
           options: config.surveys ?? {},
           load: () => loadWidget(config.host, config.surveys ? config.surveys.nonce : undefined),

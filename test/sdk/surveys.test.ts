@@ -664,3 +664,106 @@ describe('off, opted out, failing', () => {
     expect(warn).not.toHaveBeenCalled()
   })
 })
+
+describe('the person', () => {
+  /** What another tab of the site does to localStorage, as this tab sees it: a storage event. */
+  const otherTab = (key: string, value: string | null) => {
+    if (value == null) localStorage.removeItem(key)
+    else localStorage.setItem(key, value)
+    dispatchEvent(new StorageEvent('storage', { key, newValue: value }))
+  }
+  const by = () => collector.tracked().flatMap((m) => (m.event!.startsWith('$survey_') ? [[m.event, m.userId ?? 'visitor']] : []))
+
+  test('another tab opting out takes the survey off this page', async () => {
+    serve(survey('a', { event: 'X' }))
+    const c = await load()
+    c.track('X')
+    await until(() => expect(shown()).toEqual(['a']))
+    otherTab('northstar:optOut', '1')
+    await settle()
+    expect(shown()).toEqual([])
+    c.optIn()
+  })
+
+  test('another user signing in, in another tab, takes this tab’s survey off the page: no answer is theirs', async () => {
+    serve(survey('a', { event: 'X' }))
+    const c = await load()
+    c.identify('user-1')
+    c.track('X')
+    await until(() => expect(shown()).toEqual(['a']))
+    otherTab('northstar:userId', 'user-2')
+    await settle()
+    expect(shown()).toEqual([])
+    await until(() => expect(by()).toEqual([['$survey_shown', 'user-1']]))
+  })
+
+  test('a visitor who signs in during a survey’s delay is still shown it: the same person', async () => {
+    serve(survey('a', { event: 'X', delaySeconds: 5 }))
+    const c = await load()
+    c.track('X')
+    c.identify('user-1')
+    await vi.advanceTimersByTimeAsync(6000)
+    await until(() => expect(shown()).toEqual(['a']))
+  })
+
+  test('the next user to sign in does not inherit what the visitor saw: that was the first user’s', async () => {
+    serve(survey('a', { event: 'X' }))
+    const c = await load()
+    c.track('X')
+    await until(() => expect(shown()).toEqual(['a']))
+    await answer(9)
+    c.identify('user-1')
+    c.track('X')
+    await settle()
+    expect(shown()).toEqual([]) // user-1 was that visitor: answered
+    c.identify('user-2')
+    c.track('X')
+    await until(() => expect(shown()).toEqual(['a']))
+    await answer(8)
+    c.identify('user-1')
+    c.track('X')
+    await settle()
+    expect(shown()).toEqual([]) // still answered for user-1
+  })
+
+  test('an event tracked before the surveys arrive shows nothing to the next person after reset()', async () => {
+    serve(survey('a', { event: 'X' }))
+    const before = answered
+    const c = client()
+    c.identify('user-1')
+    c.track('X')
+    c.reset()
+    await until(() => expect(answered).toBe(before + 1))
+    await settle()
+    expect(shown()).toEqual([])
+  })
+
+  test('an inline survey whose place is not on this page leaves the next survey free to show', async () => {
+    serve(survey('inline', undefined, { display: { position: 'inline', target: '#nps-slot' } }), survey('b'))
+    const c = await load()
+    c.page()
+    await settle()
+    expect(shown()).toEqual(['b'])
+  })
+
+  test('two projects on one site keep their own survey state, though their surveys share an id', async () => {
+    serve(survey('nps-main', { event: 'X' }))
+    const one = await load({ surveys: { quietDays: 0 } })
+    one.track('X')
+    await until(() => expect(shown()).toEqual(['nps-main']))
+    await answer(9)
+    one.shutdown()
+    const two = await load({ writeKey: 'wk_other', surveys: { quietDays: 0 } })
+    two.track('X')
+    await until(() => expect(shown()).toEqual(['nps-main']))
+  })
+
+  test('keeps what 0.x recorded for the person, site-wide, until this project records its own', async () => {
+    serve(survey('a', { event: 'X' }))
+    const c = await load()
+    localStorage.setItem(`northstar:surveys:${localStorage.getItem('northstar:anonymousId')}`, JSON.stringify({ q: 0, s: { a: [0, Date.now()] } }))
+    c.track('X')
+    await settle()
+    expect(shown()).toEqual([]) // answered, never to be shown again without recontactDays
+  })
+})
