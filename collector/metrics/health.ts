@@ -114,9 +114,15 @@ function countLists({ count: subjects, of }: Subjects, lists: number[][]): Uint1
   return count
 }
 
-/** Per subject (by position), how many local days of [from, to) any of its persons was active on. */
+/**
+ * Per subject (by position), how many local days of [from, to) any of its persons was active on: at most as
+ * many as the window has days. A window that does not start at a local midnight cuts a day at each end; the
+ * two pieces make one day between them (else the 30 days before a `to` of 12:00 would count 31).
+ */
 export async function activeDays(db: Db, query: Query, population: Population, subjects: Subjects, from: number, to: number): Promise<Uint16Array> {
-  return countLists(subjects, await activeLists(db, query.project.id, counting(query, population), [''], days(from, to, query.tz)))
+  const lists = await activeLists(db, query.project.id, counting(query, population), [''], days(from, to, query.tz))
+  if (lists.length > Math.round((to - from) / DAY)) lists.push([...lists.shift()!, ...lists.pop()!])
+  return countLists(subjects, lists)
 }
 
 /** Per subject (by position), how many of the project's features any of its persons used in [from, to). */

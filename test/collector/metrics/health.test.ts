@@ -41,6 +41,15 @@ describe.each(dialects)('health on %s', (dialect) => {
     ])
   })
 
+  test('counts at most 30 active days when to is not a midnight: the window’s two cut days make one', async () => {
+    // active at 13:00 on Jan 1, then at 11:00 on every day from Jan 2 to Jan 31
+    await t.send([page({ anon: 'x' }, jan(1, 13)), ...Array.from({ length: 30 }, (_, d) => page({ anon: 'x' }, jan(2 + d, 11)))])
+    const days = async (to: number) => (await t.metric('health', { to: iso(to) })).worst[0].activeDays
+    // from 12:00 on Jan 1 to 12:00 on Jan 31: Jan 1's 13:00 and Jan 31's 11:00 fall in the two cut ends of one day
+    expect(await days(jan(31, 12))).toBe(30)
+    expect(await days(jan(31))).toBe(30) // from midnight to midnight: 30 whole days
+  })
+
   test('weights come from the project config', async () => {
     t.configure({ health: { weights: { usage: 50, engagement: 50, support: 0, payments: 0 } } })
     await seed()
