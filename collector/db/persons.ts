@@ -75,15 +75,16 @@ export async function erasePerson(db: Db, projectId: string, userId: string): Pr
     await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where(sql<SqlBool>`seq in ${signed(person, 'lent')}`).execute()
     const events = await trx.deleteFrom('events').where('project_id', '=', projectId).where(theirEvents(person)).executeTakeFirst()
     for (const table of ['firsts', 'activity', 'sessions'] as const) await trx.deleteFrom(table).where(ofActors(table, projectId, actors)).execute()
-    // alerts name the person (`u:<id>`, or `u:<id>/<survey>` for answers) and quote their comments
+    // Alerts name the person as it was known when they fired: `u:<id>`, or an anonymous actor of theirs answering
+    // before signing in, and `<that>/<survey>` for answers, quoting their comments
     const subject = `u:${userId}`
+    const persons = [...actors.filter((a) => a.startsWith('a:')), subject]
     await trx
       .deleteFrom('alerts')
       .where('project_id', '=', projectId)
-      .where((eb) => eb.or([eb('subject', '=', subject), eb(eb.fn('substr', ['subject', eb.val(1), eb.val(subject.length + 1)]), '=', `${subject}/`)]))
+      .where((eb) => eb.or([eb('subject', 'in', persons), ...persons.map((p) => eb(eb.fn('substr', ['subject', eb.val(1), eb.val(p.length + 1)]), '=', `${p}/`))]))
       .execute()
-    await trx.deleteFrom('health_state').where('project_id', '=', projectId).where('subject', '=', subject).execute()
-    const persons = [...actors.filter((a) => a.startsWith('a:')), subject]
+    await trx.deleteFrom('health_state').where('project_id', '=', projectId).where('subject', 'in', persons).execute()
     const pids = trx.selectFrom('persons').select('pid').where('project_id', '=', projectId).where('person', 'in', persons)
     await trx.deleteFrom('person_traits').where('project_id', '=', projectId).where('pid', 'in', pids).execute()
     await trx.deleteFrom('persons').where('project_id', '=', projectId).where('person', 'in', persons).execute()

@@ -37,8 +37,8 @@ describe.each(dialects)('privacy on %s', (dialect) => {
   test('erases a person everywhere and leaves everyone else', async () => {
     await twoDevicesOfAlice()
     await send(track({ messageId: 'bad', anonymousId: 'laptop', userId: 'alice', event: '$step', properties: {} })) // quarantined
-    // an alert quoting her answer, and one of someone whose id starts like hers
-    for (const subject of ['u:alice/nps-main', 'u:alice', 'u:alicia/nps-main'])
+    // alerts quoting her answers, signed in or not yet, and one of someone whose id starts like hers
+    for (const subject of ['u:alice/nps-main', 'u:alice', 'a:phone/csat-1', 'u:alicia/nps-main'])
       await db.kysely
         .insertInto('alerts')
         .values({ project_id: 'demo', cause: 'detractor', subject, url: 'http://hooks.test/', payload: '{}', created_at: NOW, status: 'pending', attempts: 0, next_attempt_at: NOW, last_error: null, sent_at: null })
