@@ -19,12 +19,19 @@ function formatter(tz: string) {
   return format
 }
 
+/** Date.UTC, but the years 0 to 99 are those years: Date.UTC reads them as 1900 to 1999. */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const date = new Date(0)
+  date.setUTCFullYear(year, month, day)
+  return date.setUTCHours(hour, minute, second, ms)
+}
+
 /** The zone's offset from UTC at instant t, in ms. */
 function offset(t: number, tz: string): number {
   if (tz == 'UTC') return 0
   const parts: Record<string, number> = {}
   for (const p of formatter(tz).formatToParts(t)) if (p.type != 'literal') parts[p.type] = Number(p.value)
-  const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!)
+  const local = utc(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!)
   return local - (t - (((t % 1000) + 1000) % 1000))
 }
 
@@ -75,10 +82,8 @@ export function parseIsoTime(value: unknown): number | null {
   if (!m) return null
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m
   const month = Number(mo) - 1
-  // not Date.UTC, which reads the years 0 to 99 as 1900 to 1999
-  const date = new Date(0)
-  date.setUTCFullYear(Number(y), month, Number(d))
-  const t = date.setUTCHours(Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)))
+  const t = utc(Number(y), month, Number(d), Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)))
+  const date = new Date(t)
   // the date rolls 2026-02-30 over to March: such a date is not a date
   if (date.getUTCMonth() != month || date.getUTCDate() != Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null
   if (zone.toUpperCase() == 'Z') return t

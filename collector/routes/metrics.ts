@@ -18,6 +18,10 @@ const ACCEPTED: Record<MetricName, string[]> = {
   surveys: COMMON,
 }
 
+const MAX_WINDOW_DAYS = 3653
+const EARLIEST = Date.UTC(1000, 0, 1)
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
 const invalid = (path: string, message: string) => new HttpError(400, 'invalid_parameter', `${path}: ${message}`, { path })
 
 /**
@@ -27,10 +31,12 @@ const invalid = (path: string, message: string) => new HttpError(400, 'invalid_p
 function time(name: string, sent: string | undefined, fallback: number, tz: string): number {
   if (sent == null) return fallback
   const value = sent.replace(/^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$/, '$1+$2')
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) && parseIsoTime(value) != null
-  const t = /^-?\d+$/.test(value) ? Number(value) : date ? startOfDate(value, tz) : parseIsoTime(value)
-  if (t == null || !Number.isSafeInteger(t)) throw invalid(name, `"${sent}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
-  return t
+  const t = /^-?\d+$/.test(value) ? Number(value) : parseIsoTime(value)
+  if (t == null || !Number.isSafeInteger(t))
+    throw invalid(name, `"${sent}" is not a time: send ISO 8601 (2026-11-01 or 2026-11-01T09:30:00Z) or epoch milliseconds (1793491200000)`)
+  // Intl names the years before 1 AD by era, and a Date ends at ±8.64e15 ms: days in a time zone are found between
+  if (t < EARLIEST || t > LATEST) throw invalid(name, `"${sent}" is not a time from the year 1000 to 9999: send one in that range`)
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDate(value, tz) : t
 }
 
 /** The query of a request, or a 400 that names the parameter and the accepted form. */
@@ -51,6 +57,8 @@ export function parseQuery(name: MetricName, params: URLSearchParams, project: Q
   const to = time('to', one('to'), now, tz)
   const from = time('from', one('from'), to - 30 * DAY, tz)
   if (from >= to) throw invalid('from', `must be before to (the window is [from, to)): got from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()}`)
+  // metrics walk a window day by day: ten years is plenty, and bounds what one request may cost
+  if (to - from > MAX_WINDOW_DAYS * DAY) throw invalid('from', `the window may span at most ${MAX_WINDOW_DAYS} days (ten years): got ${Math.ceil((to - from) / DAY)}`)
 
   const segments = params.getAll('segment').map((s) => {
     const colon = s.indexOf(':')

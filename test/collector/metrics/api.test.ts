@@ -29,6 +29,10 @@ describe('the read API', () => {
     [{ from: [iso(jan(1)), iso(jan(2))] }, 'from', /more than once/],
     [{ fromm: '1' }, 'fromm', /unknown parameter for \/v1\/metrics\/ttv: it accepts from, to, segment, tz, format, within/],
     [{ within: 'two weeks' }, 'within', /number of days/],
+    [{ from: '9000000000000000', to: '1' }, 'from', /not a time from the year 1000 to 9999/], // past what a Date holds
+    [{ to: '-9000000000000000' }, 'to', /not a time from the year 1000 to 9999/],
+    [{ from: '0001-01-01', tz: 'Europe/Berlin' }, 'from', /not a time from the year 1000 to 9999/], // Intl: 1 BC is "year 1"
+    [{ from: '2000-01-01', tz: 'Europe/Berlin' }, 'from', /at most 3653 days \(ten years\)/],
   ])('%j is a 400 naming %s', async (params, path, message) => {
     const res = await t.request('ttv', params as Record<string, string>)
     expect(res.status).toBe(400)
