@@ -1,10 +1,11 @@
 // The stored form of the queue: messages go to the store a record at a time
 // (up to RECORD each, keyed by the project and a UUIDv7 of their own, so a
-// project's records sort by time). One IndexedDB request per record rather than per message: in Chromium
-// each request costs the main thread about as much as everything else track()
-// does (per-message keys put the SDK at ~150 µs per event, bench/sdk.mjs; records
-// of 100 at ~15 µs, of 1,000 at ~12 µs). A write never re-clones the queue, and a
-// record is deleted once all its messages are done (queue.ts).
+// project's records sort by time). One IndexedDB request per record rather
+// than per message: in Chromium each request costs the main thread about as
+// much as everything else track() does (per-message keys put the SDK at ~150 µs
+// per event, bench/sdk.mjs; records of 100 at ~15 µs, of 1,000 at ~12 µs). A
+// write never re-clones the queue, and a record is deleted once all its
+// messages are done (queue.ts).
 
 /** A message waiting to be sent. */
 export interface Entry {

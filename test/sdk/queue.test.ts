@@ -369,7 +369,7 @@ describe('records', () => {
   })
 
   /** Tab a tracks a1 on a click that opens a new tab, and hides before IndexedDB has stored it: a1 is kept in localStorage too. */
-  async function hiddenBeforeItsWrite(map: Map<string, string>) {
+  function hiddenBeforeItsWrite(map: Map<string, string>) {
     let land!: () => void
     const landed = new Promise<void>((resolve) => (land = resolve))
     const late: Store = { ...memoryStore(map), setMany: async (items) => (await landed, memoryStore(map).setMany(items)) }
@@ -383,7 +383,7 @@ describe('records', () => {
 
   test('a page that takes over what another tab left in localStorage does not overwrite that tab’s record', async () => {
     const map = new Map<string, string>()
-    const { a, land } = await hiddenBeforeItsWrite(map)
+    const { a, land } = hiddenBeforeItsWrite(map)
     land() // then its write lands after all
     await vi.waitFor(() => expect(map.size).toBe(1))
     const b = client({ store: memoryStore(map), flushAt: 100 }) // the new tab takes a1 from localStorage
@@ -397,7 +397,7 @@ describe('records', () => {
 
   test('a record whose messages this page took over from localStorage and stored itself is deleted as a copy, not sent again', async () => {
     const map = new Map<string, string>()
-    const { a, land } = await hiddenBeforeItsWrite(map)
+    const { a, land } = hiddenBeforeItsWrite(map)
     a.shutdown() // that tab is gone: its record stays
     land()
     await vi.waitFor(() => expect(map.size).toBe(1))
